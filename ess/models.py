@@ -1,0 +1,4 @@
+"""Imports every model module, so SQLAlchemy and Alembic see all tables. Add new domains here."""
+from ess.audit import AuditEvent  # noqa: F401
+from ess.auth.models import Identity  # noqa: F401
+from ess.people.models import Department, Employee, EmployeeRole  # noqa: F401

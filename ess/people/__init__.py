@@ -1,0 +1,1 @@
+"""People: departments, employees, the directory and the CSV import."""

@@ -1,0 +1,114 @@
+"""Who may use which route (deny by default), security headers and safe redirects."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, request, url_for
+from flask_login import current_user
+
+ANONYMOUS = "anonymous"
+ROLES = ("employee", "manager", "hr", "it_author", "admin")
+
+
+def allow(*roles: str) -> Callable:
+    """Declare who may use a view: `anonymous`, or any of the roles. Checked before the view runs."""
+    unknown = set(roles) - set(ROLES) - {ANONYMOUS}
+    if not roles or unknown:
+        raise ValueError(f"allow() needs known roles, got {roles!r}")
+
+    def decorate(view):
+        view.access_roles = frozenset(roles)
+        return view
+
+    return decorate
+
+
+def access_roles(view) -> frozenset[str] | None:
+    return getattr(view, "access_roles", None)
+
+
+def user_may(user, roles: frozenset[str]) -> bool:
+    if ANONYMOUS in roles:
+        return True
+    if not user.is_authenticated:
+        return False
+    return bool(roles & user.roles)
+
+
+def enforce_access_rules() -> None:
+    """before_request: refuse any route without an access rule, and any user the rule does not name."""
+    if request.endpoint is None:
+        return  # 404 / 405 follow
+    view = current_app.view_functions[request.endpoint]
+    roles = access_roles(view)
+    if roles is None:
+        current_app.logger.error("route %s has no access rule; refused", request.endpoint)
+        abort(403)
+    if ANONYMOUS in roles:
+        return
+    if not current_user.is_authenticated:
+        from ess.extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not user_may(current_user, roles):
+        abort(403)
+
+
+def require(condition: bool) -> None:
+    """Object-level check inside a view: 403 unless the condition holds."""
+    if not condition:
+        abort(403)
+
+
+def safe_next(target: str | None, fallback_endpoint: str = "home.index") -> str:
+    """Where to go after sign-in: only a path on this site, never another host or scheme."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+            and not any(ord(c) < 32 for c in target)
+        ):
+            return target
+    return url_for(fallback_endpoint)
+
+
+def _content_security_policy() -> str:
+    form_action = "'self'"
+    issuer = current_app.config.get("OIDC_ISSUER")
+    if issuer:
+        # Chromium applies form-action to the redirect after a form post (sign-out goes to the provider).
+        parts = urlsplit(issuer)
+        form_action += f" {parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'self'; form-action {form_action}; frame-ancestors 'none'"
+    )
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", _content_security_policy())
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_security(app: Flask) -> None:
+    app.before_request(enforce_access_rules)
+    app.after_request(set_security_headers)
+    # Flask's own static route gets its rule here, since it is not declared with @allow.
+    static_view = app.view_functions.get("static")
+    if static_view is not None:
+        static_view.access_roles = frozenset({ANONYMOUS})
