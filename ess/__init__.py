@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from ess.api.views import bp as api_bp
     from ess.auth.views import bp as auth_bp
     from ess.home.views import bp as home_bp
     from ess.people.views import bp as people_bp
@@ -58,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(api_bp)
     register_security(app)
 
 

@@ -58,7 +58,7 @@ def demo(reset: bool):
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    upgrade()
+    upgrade(revision="heads")
     summary = build_demo(current_app.config["ROLE_GROUPS"] or None)
     db.session.commit()
     click.echo(f"demo company ready: {summary}")

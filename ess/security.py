@@ -49,6 +49,8 @@ def enforce_access_rules() -> None:
     if ANONYMOUS in roles:
         return
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)  # programs get problem+json, not a sign-in page
         from ess.extensions import login_manager
 
         return login_manager.unauthorized()

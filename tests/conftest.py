@@ -63,7 +63,7 @@ def database_url(request, tmp_path_factory) -> str:
         _reset_schema(url)
     app = create_app(test_config(url))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     return url
 

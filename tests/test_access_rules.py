@@ -19,6 +19,7 @@ MATRIX = {
     "auth.signed_out": ("GET", "/auth/signed-out", {ANON: 200, **SIGNED_IN}),
     "people.index": ("GET", "/people/", {ANON: 302, **SIGNED_IN}),
     "people.profile": ("GET", "/people/E1002", {ANON: 302, **SIGNED_IN}),
+    "api.openapi_document": ("GET", "/api/v1/openapi.json", {ANON: 200, **SIGNED_IN}),
 }
 
 
