@@ -1,0 +1,1 @@
+"""Leave: types and rules (policies/leave.toml), working days, accrual, the ledger, requests."""
