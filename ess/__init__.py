@@ -51,8 +51,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from ess.api.views import bp as api_bp
+    from ess.approvals.api import bp as approvals_api_bp
+    from ess.approvals.views import bp as approvals_bp
     from ess.auth.views import bp as auth_bp
     from ess.home.views import bp as home_bp
+    from ess.notify.views import bp as notify_bp
     from ess.people.views import bp as people_bp
     from ess.security import register_security
 
@@ -60,6 +63,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(approvals_bp)
+    app.register_blueprint(approvals_api_bp)
+    app.register_blueprint(notify_bp)
     register_security(app)
 
 

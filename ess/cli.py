@@ -13,6 +13,18 @@ def ess_group():
     """Employee self-service portal commands."""
 
 
+def register_domain_commands() -> None:
+    """Commands that live with their domain."""
+    from ess.approvals.cli import approvals_group
+    from ess.notify.cli import worker
+
+    ess_group.add_command(approvals_group)
+    ess_group.add_command(worker)
+
+
+register_domain_commands()
+
+
 @ess_group.group("people")
 def people_group():
     """People: import employees."""

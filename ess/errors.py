@@ -69,7 +69,10 @@ def _respond(status: int, detail: str | None = None, field: str | None = None, c
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return _respond(error.status, error.message, error.field, error.code)
+        from ess.db import db
+
+        db.session.rollback()  # a refused action leaves nothing half-saved
+        return _respond(error.status, str(error.message), error.field, error.code)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):

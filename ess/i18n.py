@@ -1,7 +1,7 @@
 """Which language a page is in: ?lang= (remembered in the session), then the person's choice, then the default."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from flask_babel import get_locale
@@ -18,6 +18,8 @@ def remember_requested_language() -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI, worker: the default, or whatever force_locale() set
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.args.get("lang") or session.get("lang")
     if lang in LANGUAGES:
         return lang

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask_babel import lazy_gettext as _l
+
+
+def _approvals_waiting(user) -> int:
+    from ess.approvals.queue import waiting_count
+
+    return waiting_count(user)
 
 
 @dataclass(frozen=True)
@@ -11,16 +18,32 @@ class NavItem:
     endpoint: str
     label: object
     roles: frozenset[str]
+    # A number shown beside the label (e.g. requests waiting for me); 0 hides it.
+    badge: Callable | None = None
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    label: object
+    badge: int = 0
 
 
 NAV_ITEMS = (
     NavItem("home.index", _l("Home"), frozenset({"employee"})),
+    NavItem("approvals.my_requests", _l("My requests"), frozenset({"employee"})),
+    NavItem("approvals.index", _l("Approvals"), frozenset({"employee"}), badge=_approvals_waiting),
     NavItem("people.index", _l("Directory"), frozenset({"employee"})),
+    NavItem("notify.index", _l("Outbox"), frozenset({"admin"})),
 )
 
 
-def navigation_for(user) -> list[NavItem]:
+def navigation_for(user) -> list[NavEntry]:
     if not user.is_authenticated:
         return []
     roles = user.roles
-    return [item for item in NAV_ITEMS if item.roles & roles]
+    return [
+        NavEntry(item.endpoint, item.label, item.badge(user) if item.badge else 0)
+        for item in NAV_ITEMS
+        if item.roles & roles
+    ]

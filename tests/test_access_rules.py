@@ -3,7 +3,9 @@ import pytest
 
 from ess.security import access_roles
 
-# endpoint → (method, path, expected status per identity). Every route must be listed here.
+# endpoint → (method, path, expected status per identity[, form or JSON data]). Every route must be listed.
+# `{name}` in a path is filled from `make_objects` (fresh objects for every identity, owned by EMPLOYEE).
+# Method "JSON" posts a JSON body with the CSRF header, as the browser's scripts do.
 ANON, EMPLOYEE, MANAGER, HR, IT_AUTHOR, ADMIN = "anonymous", "E1041", "E1005", "E1011", "E1031", "E1034"
 IDENTITIES = (ANON, EMPLOYEE, MANAGER, HR, IT_AUTHOR, ADMIN)
 SIGNED_IN = {identity: 200 for identity in IDENTITIES if identity != ANON}
@@ -20,7 +22,75 @@ MATRIX = {
     "people.index": ("GET", "/people/", {ANON: 302, **SIGNED_IN}),
     "people.profile": ("GET", "/people/E1002", {ANON: 302, **SIGNED_IN}),
     "api.openapi_document": ("GET", "/api/v1/openapi.json", {ANON: 200, **SIGNED_IN}),
+    # Approvals: {approval} is EMPLOYEE's certificate request, waiting for HR.
+    "approvals.index": ("GET", "/approvals", {ANON: 302, **SIGNED_IN}),
+    "approvals.detail": ("GET", "/approvals/{approval}",
+                         {ANON: 302, EMPLOYEE: 200, MANAGER: 403, HR: 200, IT_AUTHOR: 403, ADMIN: 200}),
+    "approvals.approve": ("POST", "/approvals/{approval}/approve",
+                          {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 403, ADMIN: 403}),
+    "approvals.reject": ("POST", "/approvals/{approval}/reject",
+                         {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 403, ADMIN: 403},
+                         {"reason": "x"}),
+    "approvals.send_back": ("POST", "/approvals/{approval}/send-back",
+                            {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 403, ADMIN: 403},
+                            {"question": "x"}),
+    "approvals.answer": ("POST", "/approvals/{approval}/answer",
+                         {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 403, IT_AUTHOR: 403, ADMIN: 403},
+                         {"answer": "x"}),
+    "approvals.withdraw": ("POST", "/approvals/{approval}/withdraw",
+                           {ANON: 302, EMPLOYEE: 302, MANAGER: 403, HR: 403, IT_AUTHOR: 403, ADMIN: 403}),
+    "approvals.cancel": ("POST", "/approvals/{approval}/cancel",
+                         {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 403, ADMIN: 302},
+                         {"reason": "x"}),
+    "approvals.comment": ("POST", "/approvals/{approval}/comment",
+                          {ANON: 302, EMPLOYEE: 302, MANAGER: 403, HR: 302, IT_AUTHOR: 403, ADMIN: 302},
+                          {"comment": "x"}),
+    "approvals.bulk_approve": ("POST", "/approvals/bulk-approve", {ANON: 302, **{i: 302 for i in SIGNED_IN}}),
+    "approvals.my_requests": ("GET", "/requests", {ANON: 302, **SIGNED_IN}),
+    "approvals.request_certificate": ("GET", "/requests/certificate", {ANON: 302, **SIGNED_IN}),
+    "approvals.delegations": ("GET", "/approvals/delegations", {ANON: 302, **SIGNED_IN}),
+    "approvals.end_delegation": ("POST", "/approvals/delegations/{delegation}/end",
+                                 {ANON: 302, EMPLOYEE: 302, MANAGER: 404, HR: 404, IT_AUTHOR: 404, ADMIN: 404}),
+    "approvals_api.queue": ("GET", "/api/v1/approvals", {ANON: 401, **SIGNED_IN}),
+    "approvals_api.approve": ("JSON", "/api/v1/approvals/{approval}/approve",
+                              {ANON: 401, EMPLOYEE: 403, MANAGER: 404, HR: 200, IT_AUTHOR: 404, ADMIN: 403}, {}),
+    "approvals_api.reject": ("JSON", "/api/v1/approvals/{approval}/reject",
+                             {ANON: 401, EMPLOYEE: 403, MANAGER: 404, HR: 200, IT_AUTHOR: 404, ADMIN: 403},
+                             {"reason": "x"}),
+    "notify.index": ("GET", "/admin/outbox/", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 403, IT_AUTHOR: 403,
+                                               ADMIN: 200}),
+    "notify.retry": ("POST", "/admin/outbox/{failed_mail}/retry",
+                     {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 403, IT_AUTHOR: 403, ADMIN: 302}),
 }
+
+
+def make_objects(app) -> dict:
+    """Objects the matrix paths name, created afresh for each identity."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from ess import clock
+    from ess.approvals import services as approvals
+    from ess.db import db
+    from ess.notify.models import OutboxMessage, OutboxState
+    from ess.people.models import Employee
+
+    with app.app_context():
+        def person(number):
+            return db.session.scalar(select(Employee).where(Employee.employee_no == number))
+
+        owner = person(EMPLOYEE)
+        approval = approvals.submit("employment_certificate", requester=owner, subject_type="employee",
+                                    subject_id=owner.id, payload={"purpose": "bank", "language": "ko", "copies": 1},
+                                    actor=owner)
+        delegation = approvals.delegate(actor=owner, delegate_no=MANAGER, starts_on=clock.today(),
+                                        ends_on=clock.today() + timedelta(days=3))
+        failed = OutboxMessage(to_address="x@hanbit.example", subject="s", text_body="b", topic="t",
+                               state=OutboxState.failed, attempts=8)
+        db.session.add(failed)
+        db.session.commit()
+        return {"approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id}
 
 
 def test_every_route_declares_an_access_rule(app):
@@ -46,11 +116,15 @@ def test_a_route_without_a_rule_is_refused(make_app):
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access_matrix(app, demo, browser, endpoint):
-    method, path, expected = MATRIX[endpoint]
+    method, path, expected, *data = MATRIX[endpoint]
+    data = data[0] if data else {}
     for identity in IDENTITIES:
+        url = path.format(**make_objects(app)) if "{" in path else path
         b = browser(None if identity == ANON else identity)
         if method == "GET":
-            response = b.get(path)
+            response = b.get(url)
+        elif method == "JSON":
+            response = b.client.post(url, json=data, headers={"X-CSRFToken": b.csrf()})
         else:
-            response = b.post(path)
-        assert response.status_code == expected[identity], f"{identity} {method} {path}"
+            response = b.post(url, data)
+        assert response.status_code == expected[identity], f"{identity} {method} {url}"

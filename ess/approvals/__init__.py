@@ -1,0 +1,1 @@
+"""One request/decision engine for every kind of request; domains register kinds, never decide here."""
