@@ -8,8 +8,6 @@ from typing import Any, Callable
 # Modules that register kinds when imported; a domain adds its own line here.
 KIND_MODULES = [
     "ess.approvals.certificate",
-    "ess.leave.kinds",
-    "ess.profile.kinds",
 ]
 
 
