@@ -1,0 +1,1 @@
+"""Knowledge base: the HR handbook and IT guides — articles, revisions, Korean search, acknowledgements."""

@@ -1,0 +1,76 @@
+"""Knowledge-base JSON under /api/v1: search, and the suggestions the search box shows as you type."""
+from __future__ import annotations
+
+from flask import Blueprint, url_for
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from ess.api.spec import operation, parse_query, respond
+from ess.db import db
+from ess.knowledge import services
+from ess.security import allow
+
+bp = Blueprint("knowledge_api", __name__, url_prefix="/api/v1")
+TAGS = ("knowledge",)
+
+
+class SearchQueryIn(BaseModel):
+    q: str = Field(min_length=1, max_length=200, description="what to look for, Korean or English")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class SearchResultOut(BaseModel):
+    slug: str
+    title: str
+    space: str
+    lang: str
+    snippet: str = Field(description="HTML: the original text, escaped, with matches in <mark>")
+    score: float
+    url: str
+
+
+class SearchOut(BaseModel):
+    results: list[SearchResultOut]
+    total: int
+
+
+class SuggestQueryIn(BaseModel):
+    q: str = Field(min_length=1, max_length=200)
+
+
+class SuggestionOut(BaseModel):
+    title: str
+    space: str
+    url: str
+
+
+class SuggestOut(BaseModel):
+    suggestions: list[SuggestionOut]
+
+
+@bp.get("/kb/search")
+@allow("employee")
+@operation("Search the handbook and IT guides (only what the caller may read)", query=SearchQueryIn,
+           response=SearchOut, errors=(422,), tags=TAGS)
+def search():
+    query = parse_query(SearchQueryIn)
+    result = services.search_articles(current_user._get_current_object(), query.q, limit=query.limit)
+    db.session.commit()  # the query log
+    return respond(SearchOut(total=result.total, results=[
+        SearchResultOut(slug=hit.article.slug, title=hit.doc.title, space=hit.article.space, lang=hit.article.lang,
+                        snippet=str(hit.snippet), score=hit.score,
+                        url=url_for("knowledge.article", slug=hit.article.slug))
+        for hit in result.hits]))
+
+
+@bp.get("/kb/suggest")
+@allow("employee")
+@operation("Titles matching what has been typed so far (not logged as a search)", query=SuggestQueryIn,
+           response=SuggestOut, errors=(422,), tags=TAGS)
+def suggest():
+    query = parse_query(SuggestQueryIn)
+    result = services.suggest(current_user._get_current_object(), query.q)
+    return respond(SuggestOut(suggestions=[
+        SuggestionOut(title=hit.doc.title, space=hit.article.space,
+                      url=url_for("knowledge.article", slug=hit.article.slug))
+        for hit in result.hits]))

@@ -1,0 +1,79 @@
+"""Korean-aware search tokens from Kiwi: the same normalisation for documents and queries.
+
+Kept: nouns (NNG, NNP), numerals (NR, SN), verb and adjective stems (VV, VA), roots (XR), foreign words
+(SL) and Hanja (SH). Dropped: particles (J*), endings (E*), suffixes (XS*), punctuation and the like.
+"연차휴가를 신청하려면" → 연차 휴가 신청. Latin words are lower-cased; "Wi-Fi" also yields "wifi".
+Kiwi's model is about 100 MB: it loads once per process, on first use.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+KEEP_TAGS = {"NNG", "NNP", "NR", "SN", "VV", "VA", "XR", "SL", "SH"}
+# Stems too common to tell documents apart.
+STOP = {"하", "되", "있", "없", "이", "않", "같", "그렇", "위하", "대하", "통하"}
+_JOINED = re.compile(r"[A-Za-z0-9]+(?:[-.·][A-Za-z0-9]+)+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@cache
+def kiwi():
+    from kiwipiepy import Kiwi
+
+    return Kiwi(num_workers=0)
+
+
+def _clean(form: str) -> str:
+    return _NOT_WORD.sub("", form).lower()
+
+
+def tokens(text: str, *, compounds: bool = False) -> list[str]:
+    """Content morphemes of `text`, in order, duplicates kept (they count as term frequency).
+
+    With `compounds`, nouns written together are also kept joined (비밀+번호 → 비밀번호 too), since Kiwi
+    splits the same compound differently in different sentences; documents are indexed that way.
+    """
+    if not text or not text.strip():
+        return []
+    found: list[str] = []
+    run: list[str] = []
+    run_end = -1
+
+    def close_run():
+        if compounds and len(run) > 1:
+            found.append("".join(run))
+        run.clear()
+
+    for token in kiwi().tokenize(text):
+        tag = token.tag.split("-")[0]  # Kiwi marks irregular stems as VV-I / VA-R
+        if tag in ("NNG", "NNP"):
+            if token.start != run_end:
+                close_run()
+            run.append(_clean(token.form))
+            run_end = token.start + token.len
+        else:
+            close_run()
+        if tag not in KEEP_TAGS:
+            continue
+        form = _clean(token.form)
+        if form and form not in STOP:
+            found.append(form)
+    close_run()
+    for joined in _JOINED.findall(text):
+        found.append(_clean(joined))
+    return found
+
+
+@lru_cache(maxsize=2048)
+def query_terms(query: str) -> tuple[str, ...]:
+    """Distinct query terms in order of appearance."""
+    seen: dict[str, None] = {}
+    for term in tokens(query):
+        seen.setdefault(term, None)
+    return tuple(seen)
+
+
+def raw_words(query: str) -> list[str]:
+    """Whitespace-separated words without punctuation, for the substring fallback."""
+    return [w for w in (_clean(part) for part in query.split()) if w]
