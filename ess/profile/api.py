@@ -121,9 +121,9 @@ def my_profile():
     return respond(_profile(_me()))
 
 
-@bp.patch("/me/profile")
+@bp.post("/me/profile/changes")
 @allow("employee")
-@operation(summary="Change my personal details: self fields are saved, approval fields become a request",
+@operation(summary="Change my personal details: self fields are saved at once, approval fields become one request",
            body=ProfilePatch, response=PatchResult, errors=(422,), tags=["profile"])
 def update_my_profile():
     body = parse_body(ProfilePatch)
