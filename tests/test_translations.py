@@ -5,7 +5,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-METHOD_MAP = [("ess/**.py", "python"), ("templates/**.html", "jinja2")]
+METHOD_MAP = [("ess/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 

@@ -159,7 +159,10 @@ def load_for_decision(request_id: int, expected_version: int | None) -> Approval
     return request
 
 
-def _flush_decision() -> None:
+def _claim(request: ApprovalRequest) -> None:
+    """Write the decision's change to the request row first: a concurrent decider loses here, cleanly,
+    before anything else (mails, the domain's apply) has happened."""
+    request.touch()
     try:
         db.session.flush()
     except StaleDataError:
@@ -200,11 +203,11 @@ def approve(request_id: int, *, actor: Employee, expected_version: int | None = 
     request = load_for_decision(request_id, expected_version)
     step, on_behalf_of = _decider_step(request, actor)
     step.decide(StepState.approved, actor, on_behalf_of, comment)
+    _claim(request)
     _event(request, actor, "approved", step, comment, on_behalf_of)
     _audit_decision(request, step, actor, on_behalf_of, "approved")
     _advance(request, actor)
-    request.touch()
-    _flush_decision()
+    db.session.flush()
     return request
 
 
@@ -214,13 +217,14 @@ def reject(request_id: int, *, actor: Employee, reason: str, expected_version: i
     step, on_behalf_of = _decider_step(request, actor)
     step.decide(StepState.rejected, actor, on_behalf_of, reason)
     request.finish(ApprovalState.rejected)
+    _claim(request)
     _event(request, actor, "rejected", step, reason, on_behalf_of)
     kind = get_kind(request.kind)
     if kind.on_reject:
         kind.on_reject(request, actor)
     _audit_decision(request, step, actor, on_behalf_of, "rejected")
     mails.decided(request)
-    _flush_decision()
+    db.session.flush()
     return request
 
 
@@ -230,11 +234,11 @@ def send_back(request_id: int, *, actor: Employee, question: str,
     request = load_for_decision(request_id, expected_version)
     step, on_behalf_of = _decider_step(request, actor)
     step.state = StepState.returned
+    _claim(request)
     _event(request, actor, "sent_back", step, question, on_behalf_of)
     _audit_decision(request, step, actor, on_behalf_of, "sent_back")
     mails.sent_back(request, question, actor)
-    request.touch()
-    _flush_decision()
+    db.session.flush()
     return request
 
 
@@ -247,10 +251,10 @@ def answer(request_id: int, *, actor: Employee, text: str, expected_version: int
     step = request.current_step
     step.state = StepState.pending
     step.reached_at = clock.now()
+    _claim(request)
     _event(request, actor, "answered", step, text)
     mails.step_reached(request, step)
-    request.touch()
-    _flush_decision()
+    db.session.flush()
     return request
 
 
@@ -259,12 +263,13 @@ def withdraw(request_id: int, *, actor: Employee, expected_version: int | None =
     if not request.can_withdraw(actor):
         raise DomainError(_l("Only the requester can withdraw a pending request."), code="forbidden", status=403)
     request.finish(ApprovalState.withdrawn)
+    _claim(request)
     _event(request, actor, "withdrawn")
     kind = get_kind(request.kind)
     if kind.on_withdraw:
         kind.on_withdraw(request, actor)
     audit.record("approval.withdrawn", actor=actor, subject=request)
-    _flush_decision()
+    db.session.flush()
     return request
 
 
@@ -275,13 +280,14 @@ def cancel(request_id: int, *, actor: Employee, reason: str, expected_version: i
     if not {"hr", "admin"} & actor.roles:
         raise DomainError(_l("Only HR can cancel a request."), code="forbidden", status=403)
     request.finish(ApprovalState.cancelled)
+    _claim(request)
     _event(request, actor, "cancelled", comment=reason)
     kind = get_kind(request.kind)
     if kind.on_cancel:
         kind.on_cancel(request, actor)
     audit.record("approval.cancelled", actor=actor, subject=request, changes={"reason": reason})
     mails.decided(request)
-    _flush_decision()
+    db.session.flush()
     return request
 
 
