@@ -106,3 +106,29 @@ def test_bulk_approve_decides_each_and_reports_refusals(app, demo, browser):
                                  .where(AuditEvent.action == "approval.approved")) == 3
     page = browser("E1011").get("/approvals").get_data(as_text=True)
     assert "결정을 기다리는 요청이 없습니다." in page
+
+
+def test_overdue_is_marked_and_reminded_once_a_day(app, demo, browser):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from ess import clock
+    from ess.notify.models import OutboxMessage
+
+    seed_pending(app, 1)
+    with app.app_context():
+        step = db.session.scalar(select(ApprovalStep))
+        step.reached_at = clock.now() - timedelta(days=14)
+        db.session.commit()
+    page = browser("E1011").get("/approvals").get_data(as_text=True)
+    assert "처리 지연" in page and "queue-row overdue" in page
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["ess", "approvals", "remind"])
+    second = runner.invoke(args=["ess", "approvals", "remind"])
+    assert "3 reminders queued" in first.output  # the three HR people
+    assert "0 reminders queued" in second.output
+    with app.app_context():
+        subjects = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.topic == "approval.overdue"))
+        assert all(s.startswith("처리 지연: 재직증명서 0") for s in subjects)
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
