@@ -40,6 +40,10 @@ ACTION_LABELS = {
     "profile.exported": _l("Data downloaded"),
     "role.changed": _l("Roles changed"),
     "employee.provisioned": _l("Account created"),
+    "employee.created": _l("Record created"),
+    "employee.updated": _l("Work record updated"),
+    "employee.deactivated": _l("Deactivated"),
+    "employee.reactivated": _l("Reactivated"),
 }
 VIA_LABELS = {"self": _l("by the employee"), "hr": _l("by HR"), "approval": _l("approved"),
               "request": _l("waiting for approval")}
