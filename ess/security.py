@@ -10,11 +10,13 @@ from flask_login import current_user
 
 ANONYMOUS = "anonymous"
 ROLES = ("employee", "manager", "hr", "it_author", "admin")
+# Only a service token holding one of the view's scopes (ess.tokens); never a person's session.
+SERVICE_TOKEN = "service_token"
 
 
 def allow(*roles: str) -> Callable:
     """Declare who may use a view: `anonymous`, or any of the roles. Checked before the view runs."""
-    unknown = set(roles) - set(ROLES) - {ANONYMOUS}
+    unknown = set(roles) - set(ROLES) - {ANONYMOUS, SERVICE_TOKEN}
     if not roles or unknown:
         raise ValueError(f"allow() needs known roles, got {roles!r}")
 
@@ -54,6 +56,10 @@ def enforce_access_rules() -> None:
         from ess.extensions import login_manager
 
         return login_manager.unauthorized()
+    if getattr(current_user, "is_service", False):
+        # A service token holds no roles: it may call only views that name one of its scopes.
+        current_user.authorize(view)
+        return
     if not user_may(current_user, roles):
         abort(403)
 
