@@ -4,7 +4,7 @@ Matching is done by the database's full-text index over Kiwi tokens (FTS5 on SQL
 PostgreSQL), terms AND-ed as prefixes. Ranking is done here, in Python, over the matched documents' tokens,
 so SQLite and PostgreSQL order results identically: title 3, tags 2.8, body 1 (log of the term frequency);
 a whole-token match counts fully, a prefix match half. Short or zero-hit queries fall back to substring
-matching over the original text. Snippets are cut from the original text, escaped, then marked.
+matching over the original text, and then (for several words) to documents matching any of the terms. Snippets are cut from the original text, escaped, then marked.
 """
 from __future__ import annotations
 
@@ -104,12 +104,13 @@ class Result:
         return " ".join(self.terms)
 
 
-def _engine_match(terms: tuple[str, ...]):
+def _engine_match(terms: tuple[str, ...], *, any_term: bool = False):
+    """Documents holding every term (or any, when asked) as a token prefix, by the database's own index."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        tsquery = " & ".join(f"{term}:*" for term in terms)
+        tsquery = (" | " if any_term else " & ").join(f"{term}:*" for term in terms)
         return text("kb_search_docs.search_vector @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)
-    fts = " AND ".join(f'"{term}"*' for term in terms)
+    fts = (" OR " if any_term else " AND ").join(f'"{term}"*' for term in terms)
     matched = text("SELECT rowid FROM kb_search_fts WHERE kb_search_fts MATCH :fts").bindparams(fts=fts)
     return SearchDoc.article_id.in_(matched.columns(column("rowid")))
 
@@ -213,6 +214,10 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
         result.fallback = True
         rows = list(db.session.execute(base.where(_substring_match(words))))
         scored = [(_score_substrings(doc, words), doc, article) for doc, article in rows]
+        if not scored and len(terms) > 1:
+            # A question in a sentence ("병가는 며칠"): any term may match; more matched terms rank higher.
+            rows = list(db.session.execute(base.where(_engine_match(terms, any_term=True))))
+            scored = [(_score_tokens(doc, terms), doc, article) for doc, article in rows]
     scored.sort(key=lambda item: (-round(item[0], 6), item[2].title, item[2].id))
     result.total = len(scored)
     pattern = _pattern(words)

@@ -221,6 +221,8 @@ def create_article(actor, data: ArticleData, *, source: str = "web", note: str =
 def update_article(actor, article: Article, data: ArticleData, *, source: str = "web", note: str = "") -> bool:
     """Save a change as a new revision; returns False (and writes nothing) when nothing changed."""
     _require_author(actor)
+    if article.status is ArticleStatus.archived:
+        article.edited()  # refuses: reopen first
     if source == "web":
         data.slug = article.slug  # the address stays; links to it keep working
     found = validate(data, article)
@@ -448,6 +450,19 @@ def readable_articles(user, space: str | None = None) -> list[Article]:
     if space:
         statement = statement.where(Article.space == space)
     return list(db.session.scalars(statement))
+
+
+def one_per_language_family(articles: list[Article], lang: str) -> list[Article]:
+    """An original and its translations are one entry: the version in `lang` if there is one, else the original."""
+    families: dict[int, list[Article]] = {}
+    for article in articles:
+        families.setdefault(article.translation_of_id or article.id, []).append(article)
+    chosen = []
+    for members in families.values():
+        in_lang = [a for a in members if a.lang == lang]
+        originals = [a for a in members if a.translation_of_id is None]
+        chosen.append((in_lang or originals or members)[0])
+    return sorted(chosen, key=lambda a: ((a.category.name if a.category else ""), a.title))
 
 
 def pending_acknowledgements(user) -> list[Article]:

@@ -21,7 +21,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def kiwi():
     from kiwipiepy import Kiwi
 
-    return Kiwi(num_workers=0)
+    return Kiwi(num_workers=-1)  # no worker threads: one request tokenises a few words
 
 
 def _clean(form: str) -> str:

@@ -6,7 +6,7 @@ import io
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ess import clock
@@ -49,10 +49,9 @@ def knowledge_context():
 @allow("employee")
 def index():
     me = _me()
-    articles = services.readable_articles(me)
-    locale = request.args.get("lang") or None
+    articles = services.one_per_language_family(services.readable_articles(me), str(get_locale()))
     by_space = {key: [a for a in articles if a.space == key] for key in SPACES}
-    return render_template("knowledge/index.html", spaces=SPACES, by_space=by_space, me=me, locale=locale,
+    return render_template("knowledge/index.html", spaces=SPACES, by_space=by_space, me=me,
                            is_author=bool(me.roles & set(AUTHORS)))
 
 
