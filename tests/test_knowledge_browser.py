@@ -1,6 +1,7 @@
 """In Chromium: an IT author drafts, a second author reviews and publishes, an employee finds it by search
 (with suggestions as they type) and rates it; HR publishes a policy that needs confirming and sees who has."""
 import pytest
+from playwright.sync_api import expect
 
 from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve
 
@@ -26,7 +27,7 @@ def write(page, base, title, slug, body, tags, ack=False):
         page.get_by_label("대상자 모두가 읽고 확인해야 함").check()
     page.get_by_role("button", name="초안 저장").click()
     page.get_by_role("button", name="검토 요청").click()
-    assert page.locator(".status").first.inner_text() == "검토 중"
+    expect(page.locator(".status").first).to_have_text("검토 중")
 
 
 def test_write_review_publish_find_rate_and_confirm(app, demo):
@@ -41,7 +42,7 @@ def test_write_review_publish_find_rate_and_confirm(app, demo):
         reviewer.goto(f"{base}/kb/manage")
         reviewer.get_by_role("link", name="프록시 서버 설정 방법").click()
         reviewer.get_by_role("button", name="게시", exact=True).click()
-        assert reviewer.locator(".status").first.inner_text() == "게시됨"
+        expect(reviewer.locator(".status").first).to_have_text("게시됨")
 
         reader = sign_in(browser, base, "E1041", PHONE)
         reader.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="핸드북·가이드").click()
@@ -51,15 +52,15 @@ def test_write_review_publish_find_rate_and_confirm(app, demo):
         suggestion.wait_for()
         screenshot(reader, "kb-suggest-390")
         reader.get_by_role("button", name="검색", exact=True).click()
-        assert reader.locator(".kb-results li").first.locator("a").inner_text() == "프록시 서버 설정 방법"
+        expect(reader.locator(".kb-results li").first.locator("a")).to_have_text("프록시 서버 설정 방법")
         assert reader.locator(".kb-results mark").first.inner_text() == "프록시"
         screenshot(reader, "kb-search-390")
         reader.locator(".kb-results a", has_text="프록시 서버 설정 방법").click()
-        assert reader.get_by_role("navigation", name="목차").get_by_role("link", name="예외 주소").is_visible()
+        expect(reader.get_by_role("navigation", name="목차").get_by_role("link", name="예외 주소")).to_be_visible()
         reader.get_by_label("예").check()
         reader.get_by_label("의견(선택)").fill("설명이 짧고 좋아요")
         reader.get_by_role("button", name="보내기").click()
-        assert reader.get_by_text("의견을 보내 주셔서 감사합니다.").is_visible()
+        expect(reader.get_by_text("의견을 보내 주셔서 감사합니다.")).to_be_visible()
         assert reader.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(reader, "kb-article-390")
 
@@ -73,11 +74,11 @@ def test_write_review_publish_find_rate_and_confirm(app, demo):
         screenshot(reader, "kb-home-ack-390")
         home_ack.get_by_role("link", name="사내 보안 교육 이수 정책").click()
         reader.get_by_role("button", name="이 정책을 읽고 이해했습니다").click()
-        assert reader.get_by_text("확인이 기록되었습니다").is_visible()
+        expect(reader.get_by_text("확인이 기록되었습니다")).to_be_visible()
 
         hr.goto(f"{base}/kb/a/security-training")
         hr.get_by_role("link", name="확인 현황").click()
-        assert "신준호" in hr.locator("#ack-confirmed").inner_text()
+        expect(hr.locator("#ack-confirmed")).to_contain_text("신준호")
         assert "신준호" not in hr.locator("#ack-missing").inner_text()
         screenshot(hr, "kb-acknowledgements-1280")
         hr.goto(f"{base}/kb/a/annual-leave")
