@@ -46,13 +46,18 @@
   }
 
   function update() {
+    var start = form.elements.start.value;
+    var end = form.elements.end.value;
+    if (!start) { return; }
+    if (!end || end < start) {  // ISO dates compare as text; a later first day moves the last day along
+      form.elements.end.value = start;
+    }
     var params = new URLSearchParams();
     params.set("leave_type", form.elements.leave_type.value);
     params.set("start", form.elements.start.value);
     params.set("end", form.elements.end.value || form.elements.start.value);
     if (form.elements.start_half.checked) { params.set("start_half", "pm"); }
     if (form.elements.end_half.checked) { params.set("end_half", "am"); }
-    if (!form.elements.start.value) { return; }
     window.ess.fetch(form.dataset.previewUrl + "?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
