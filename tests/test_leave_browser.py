@@ -93,3 +93,24 @@ def test_request_preview_approve_twice_balance_and_feed(app, demo, viewport):
         events = Calendar.from_ical(page.request.get(feed_url).body()).walk("VEVENT")
         assert (start, end + timedelta(days=1)) in [(e.decoded("dtstart"), e.decoded("dtend")) for e in events]
         assert page.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_team_calendar_and_reports_fit_the_screen(app, demo, viewport):
+    width = viewport["width"]
+    with serve(app) as base, chromium() as browser:
+        page = open_page(browser, viewport)
+        sign_in(page, base, "E1005")
+        page.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="팀 휴가 달력").click()
+        assert page.locator("h1").inner_text() == "팀 휴가 달력"
+        assert page.locator(".team-month .away").count() >= 3  # the demo team's leave this month and next
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"leave-team-{width}")
+        hr = open_page(browser, viewport)
+        sign_in(hr, base, "E1011")
+        hr.goto(f"{base}/leave/reports?lang=en")
+        assert hr.locator("h1").inner_text() == "Leave reports"
+        screenshot(hr, f"leave-reports-en-{width}")
+        wide = hr.evaluate("""() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap')).map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert wide == []  # wide tables scroll inside their own box
+        assert page.console_errors == [] and hr.console_errors == []

@@ -386,3 +386,14 @@ def test_policy_file_errors_say_where():
                      'accrual = { rule = "statutory_kr", basis = "fiscal_year", fiscal_year_start = "13-01" }\n')
     with pytest.raises(PolicyError, match="define at least one leave type"):
         parse_policy("[calendar]\npast_limit_days = 10\n")
+
+
+def test_a_policies_folder_without_leave_toml_uses_the_default_and_a_bad_one_is_refused(make_app, tmp_path):
+    from ess.leave.policy import leave_policy
+
+    app = make_app(POLICIES_DIR=str(tmp_path))
+    with app.app_context():
+        assert "annual" in leave_policy().types
+    (tmp_path / "leave.toml").write_text('[types.annual]\nname = { ko = "연차" }\n', encoding="utf-8")
+    with app.app_context(), pytest.raises(PolicyError, match=r"\[types.annual\].name: give both ko and en"):
+        leave_policy()

@@ -230,7 +230,22 @@ def load_policy(path: str | Path) -> LeavePolicy:
     return _cache[key]
 
 
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "policies" / "leave.toml"
+_warned: set[str] = set()
+
+
 def leave_policy() -> LeavePolicy:
-    """The policy of the running app (ESS_POLICIES_DIR/leave.toml), re-read when the file changes."""
-    base = current_app.config["POLICIES_DIR"] if has_app_context() else Path(__file__).parents[2] / "policies"
-    return load_policy(Path(base) / "leave.toml")
+    """The policy of the running app (ESS_POLICIES_DIR/leave.toml), re-read when the file changes.
+
+    A policies folder without leave.toml uses the shipped default (and says so once in the log); a
+    leave.toml that is there but wrong is refused with a PolicyError.
+    """
+    if not has_app_context():
+        return load_policy(DEFAULT_FILE)
+    path = Path(current_app.config["POLICIES_DIR"]) / "leave.toml"
+    if not path.exists() and DEFAULT_FILE.exists():
+        if str(path) not in _warned:
+            _warned.add(str(path))
+            current_app.logger.warning("%s is missing: using the default leave policy %s", path, DEFAULT_FILE)
+        path = DEFAULT_FILE
+    return load_policy(path)

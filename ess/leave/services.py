@@ -23,6 +23,16 @@ MAX_REASON = 1000
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 
 
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def check_day(value: date | None, field: str) -> None:
+    """Dates far outside working life are a typo (or a fuzzer): refuse them by name, do not overflow."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise DomainError(_l("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(),
+                             last=LATEST.isoformat()), field=field, code="date_out_of_range")
+
+
 # Balances ---------------------------------------------------------------------------------------------
 def _rows_by_type(employee_id: int) -> dict[str, list[LedgerEntry]]:
     rows: dict[str, list[LedgerEntry]] = {}
@@ -47,6 +57,7 @@ def _balance(employee: Employee, leave_type: LeaveType, rows: list, pending: flo
 
 def balances(employee: Employee, as_of: date | None = None) -> list[ledger.Balance]:
     """Every balance-tracking leave type's balance as of a date (two queries whatever the history)."""
+    check_day(as_of, "as_of")
     as_of = as_of or clock.today()
     rows, pending = _rows_by_type(employee.id), _pending_by_type(employee.id)
     return [_balance(employee, t, rows.get(t.code, []), pending.get(t.code, 0.0), as_of)
@@ -55,6 +66,7 @@ def balances(employee: Employee, as_of: date | None = None) -> list[ledger.Balan
 
 def balance(employee: Employee, code: str, as_of: date | None = None) -> ledger.Balance:
     leave_type = require_type(code)
+    check_day(as_of, "as_of")
     as_of = as_of or clock.today()
     rows = list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.employee_id == employee.id,
                                                              LedgerEntry.leave_type == code)))
@@ -91,6 +103,8 @@ def preview(employee: Employee, *, leave_type: str, start: date | None, end: dat
     if start is None:
         raise DomainError(_l("Enter the first day."), field="start", code="required")
     end = end or start
+    check_day(start, "start")
+    check_day(end, "end")
     if end < start:
         raise DomainError(_l("The last day is before the first day."), field="end", code="end_before_start")
     if (start_half or end_half) and not kind.allows_half_days:
@@ -448,6 +462,7 @@ class ReportRow:
 
 def report(as_of: date | None = None) -> list[ReportRow]:
     """Every active employee's balances and this year's usage by type (a fixed number of queries)."""
+    check_day(as_of, "as_of")
     as_of = as_of or clock.today()
     people = list(db.session.scalars(select(Employee).options(joinedload(Employee.department))
                                      .where(Employee.status == EmployeeStatus.active)))

@@ -183,6 +183,8 @@ def _quote(name: str) -> str:
 def _month(text: str | None) -> date:
     try:
         year, month = (int(part) for part in (text or "").split("-"))
+        if not 1970 <= year <= 2199:
+            raise ValueError(year)
         return date(year, month, 1)
     except ValueError:
         today = clock.today()
@@ -206,7 +208,8 @@ def team():
                 away[day].append(item)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
-    return render_template("leave/team.html", first=first, days=days, away=away, members=members,
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    return render_template("leave/team.html", first=first, days=days, away=away, members=members, weekdays=weekdays,
                            calendar=calendar, previous=previous, following=following, today=clock.today(),
                            token=services.feed_token(me).token)
 
