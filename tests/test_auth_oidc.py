@@ -214,3 +214,11 @@ def test_unreachable_provider_gives_a_clear_page(make_app, app):
     response = down.test_client().get("/auth/login")
     assert response.status_code == 503
     assert "회사 로그인 서비스가 응답하지 않습니다" in response.get_data(as_text=True)
+
+
+def test_provider_without_groups_claim_leaves_roles_alone(sso_app, idp, demo):
+    hr_person = {"sub": "u-1011", "login": "sumin", "password": "pw", "email": "sumin.lee@hanbit.example",
+                 "email_verified": True, "name": "이수민"}  # no "groups" at all, as Google sends
+    idp.set_users([hr_person])
+    Portal(sso_app).sign_in(idp, hr_person)
+    assert employee(sso_app, hr_person["email"])[1] == {"employee", "hr"}

@@ -76,12 +76,15 @@ def sign_in_with_claims(issuer: str, claims: Mapping, role_groups: Mapping[str, 
     if employee.status is not EmployeeStatus.active:
         raise SignInRefused(_l("Your account is deactivated. Please contact HR."), code="inactive")
 
-    apply_roles(
-        employee,
-        roles_from_groups(normalise_groups(claims.get("groups")), role_groups),
-        actor=employee,
-        source="oidc",
-    )
+    # A provider that sends no groups claim at all (Google) leaves roles to SCIM or the CSV import;
+    # an empty list is a real answer and removes them.
+    if "groups" in claims:
+        apply_roles(
+            employee,
+            roles_from_groups(normalise_groups(claims.get("groups")), role_groups),
+            actor=employee,
+            source="oidc",
+        )
     identity.last_sign_in_at = clock.now()
     audit.record("auth.signin", actor=employee, subject=employee, changes={"method": "oidc"})
     return employee
