@@ -14,12 +14,12 @@ bp = Blueprint("knowledge_api", __name__, url_prefix="/api/v1")
 TAGS = ("knowledge",)
 
 
-class SearchQueryIn(BaseModel):
+class KbSearchQuery(BaseModel):
     q: str = Field(min_length=1, max_length=200, description="what to look for, Korean or English")
     limit: int = Field(default=10, ge=1, le=50)
 
 
-class SearchResultOut(BaseModel):
+class KbSearchResult(BaseModel):
     slug: str
     title: str
     space: str
@@ -29,35 +29,35 @@ class SearchResultOut(BaseModel):
     url: str
 
 
-class SearchOut(BaseModel):
-    results: list[SearchResultOut]
+class KbSearchOut(BaseModel):
+    results: list[KbSearchResult]
     total: int
 
 
-class SuggestQueryIn(BaseModel):
+class KbSuggestQuery(BaseModel):
     q: str = Field(min_length=1, max_length=200)
 
 
-class SuggestionOut(BaseModel):
+class KbSuggestion(BaseModel):
     title: str
     space: str
     url: str
 
 
-class SuggestOut(BaseModel):
-    suggestions: list[SuggestionOut]
+class KbSuggestOut(BaseModel):
+    suggestions: list[KbSuggestion]
 
 
 @bp.get("/kb/search")
 @allow("employee")
-@operation("Search the handbook and IT guides (only what the caller may read)", query=SearchQueryIn,
-           response=SearchOut, errors=(422,), tags=TAGS)
+@operation("Search the handbook and IT guides (only what the caller may read)", query=KbSearchQuery,
+           response=KbSearchOut, errors=(422,), tags=TAGS)
 def search():
-    query = parse_query(SearchQueryIn)
+    query = parse_query(KbSearchQuery)
     result = services.search_articles(current_user._get_current_object(), query.q, limit=query.limit)
     db.session.commit()  # the query log
-    return respond(SearchOut(total=result.total, results=[
-        SearchResultOut(slug=hit.article.slug, title=hit.doc.title, space=hit.article.space, lang=hit.article.lang,
+    return respond(KbSearchOut(total=result.total, results=[
+        KbSearchResult(slug=hit.article.slug, title=hit.doc.title, space=hit.article.space, lang=hit.article.lang,
                         snippet=str(hit.snippet), score=hit.score,
                         url=url_for("knowledge.article", slug=hit.article.slug))
         for hit in result.hits]))
@@ -65,12 +65,12 @@ def search():
 
 @bp.get("/kb/suggest")
 @allow("employee")
-@operation("Titles matching what has been typed so far (not logged as a search)", query=SuggestQueryIn,
-           response=SuggestOut, errors=(422,), tags=TAGS)
+@operation("Titles matching what has been typed so far (not logged as a search)", query=KbSuggestQuery,
+           response=KbSuggestOut, errors=(422,), tags=TAGS)
 def suggest():
-    query = parse_query(SuggestQueryIn)
+    query = parse_query(KbSuggestQuery)
     result = services.suggest(current_user._get_current_object(), query.q)
-    return respond(SuggestOut(suggestions=[
-        SuggestionOut(title=hit.doc.title, space=hit.article.space,
+    return respond(KbSuggestOut(suggestions=[
+        KbSuggestion(title=hit.doc.title, space=hit.article.space,
                       url=url_for("knowledge.article", slug=hit.article.slug))
         for hit in result.hits]))
