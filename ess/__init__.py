@@ -58,6 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from ess.notify.views import bp as notify_bp
     from ess.people.views import bp as people_bp
     from ess.security import register_security
+    from ess.benefits.api import bp as benefits_api_bp
+    from ess.benefits.views import bp as benefits_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -66,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp)
     app.register_blueprint(approvals_api_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(benefits_bp)
+    app.register_blueprint(benefits_api_bp)
     register_security(app)
 
 

@@ -74,3 +74,8 @@ def demo(reset: bool):
     summary = build_demo(current_app.config["ROLE_GROUPS"] or None)
     db.session.commit()
     click.echo(f"demo company ready: {summary}")
+
+
+from ess.benefits.cli import benefits_group  # noqa: E402
+
+ess_group.add_command(benefits_group)

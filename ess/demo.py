@@ -87,4 +87,7 @@ def build_demo(role_groups: dict | None = None) -> str:
     summary = import_employees(demo_csv(), role_groups=role_groups or DEMO_ROLE_GROUPS)
     if not summary.ok:
         raise RuntimeError(f"demo data refused: {summary.refused}")
+    from ess.benefits.demo import build_benefits_demo
+
+    build_benefits_demo()
     return f"{len(summary.created)} employees created, {len(summary.updated)} updated"

@@ -34,6 +34,8 @@ NAV_ITEMS = (
     NavItem("approvals.my_requests", _l("My requests"), frozenset({"employee"})),
     NavItem("approvals.index", _l("Approvals"), frozenset({"employee"}), badge=_approvals_waiting),
     NavItem("people.index", _l("Directory"), frozenset({"employee"})),
+    NavItem("benefits.index", _l("My benefits"), frozenset({"employee"})),
+    NavItem("benefits.hr", _l("Benefits"), frozenset({"hr"})),
     NavItem("notify.index", _l("Outbox"), frozenset({"admin"})),
 )
 

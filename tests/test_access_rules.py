@@ -61,6 +61,23 @@ MATRIX = {
                                                ADMIN: 200}),
     "notify.retry": ("POST", "/admin/outbox/{failed_mail}/retry",
                      {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 403, IT_AUTHOR: 403, ADMIN: 302}),
+    # Benefits: {enrolment} is EMPLOYEE's pending dental choice, {life_event} EMPLOYEE's marriage with a document.
+    "benefits.index": ("GET", "/benefits/", {ANON: 302, **SIGNED_IN}),
+    "benefits.enrol_form": ("GET", "/benefits/enrol?plan=dental", {ANON: 302, **SIGNED_IN}),
+    "benefits.enrol": ("POST", "/benefits/enrol", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "benefits.enrolment": ("GET", "/benefits/enrolments/{enrolment}",
+                           {ANON: 302, EMPLOYEE: 200, MANAGER: 403, HR: 200, IT_AUTHOR: 403, ADMIN: 403}),
+    "benefits.life_event_form": ("GET", "/benefits/life-events/new", {ANON: 302, **SIGNED_IN}),
+    "benefits.report_life_event": ("POST", "/benefits/life-events", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "benefits.life_event_document": ("GET", "/benefits/life-events/{life_event}/document",
+                                     {ANON: 302, EMPLOYEE: 200, MANAGER: 403, HR: 200, IT_AUTHOR: 403, ADMIN: 403}),
+    "benefits.hr": ("GET", "/benefits/hr", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "benefits.export": ("GET", "/benefits/hr/export.csv?for=payroll",
+                        {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "benefits_api.plans": ("GET", "/api/v1/benefits/plans", {ANON: 401, **SIGNED_IN}),
+    "benefits_api.my_enrolments": ("GET", "/api/v1/benefits/enrolments", {ANON: 401, **SIGNED_IN}),
+    "benefits_api.create_enrolment": ("JSON", "/api/v1/benefits/enrolments",
+                                      {ANON: 401, **{i: 422 for i in SIGNED_IN}}, {}),
 }
 
 
@@ -89,8 +106,26 @@ def make_objects(app) -> dict:
         failed = OutboxMessage(to_address="x@hanbit.example", subject="s", text_body="b", topic="t",
                                state=OutboxState.failed, attempts=8)
         db.session.add(failed)
+        benefit_objects = _benefit_objects(owner)
         db.session.commit()
-        return {"approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id}
+        return {**benefit_objects, "approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id}
+
+
+def _benefit_objects(owner) -> dict:
+    """EMPLOYEE's pending dental choice and reported marriage (with a document), made directly: any date."""
+    from datetime import date
+
+    from ess.benefits.models import BenefitEnrolment, LifeEvent
+    from ess.db import db
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    life_event = LifeEvent(employee=owner, kind="marriage", event_date=date(2026, 5, 2), document_name="a.pdf",
+                           document_type="application/pdf", document_size=len(pdf), document_data=pdf)
+    enrolment = BenefitEnrolment(employee=owner, plan="dental", option="basic", level="employee",
+                                 employee_cost=6500, company_cost=6500, window="open")
+    db.session.add_all([life_event, enrolment])
+    db.session.flush()
+    return {"enrolment": enrolment.id, "life_event": life_event.id}
 
 
 def test_every_route_declares_an_access_rule(app):

@@ -8,6 +8,7 @@ from typing import Any, Callable
 # Modules that register kinds when imported; a domain adds its own line here.
 KIND_MODULES = [
     "ess.approvals.certificate",
+    "ess.benefits.kinds",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Benefits: plans, options, enrolment windows, life events and enrolments (issue 6)."""
