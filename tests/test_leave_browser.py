@@ -97,6 +97,11 @@ def test_request_preview_approve_twice_balance_and_feed(app, demo, viewport):
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_team_calendar_and_reports_fit_the_screen(app, demo, viewport):
+    from ess.leave.demo import build_leave_demo
+
+    with app.app_context():
+        build_leave_demo()
+        db.session.commit()
     width = viewport["width"]
     with serve(app) as base, chromium() as browser:
         page = open_page(browser, viewport)
