@@ -70,6 +70,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(benefits_bp)
     app.register_blueprint(benefits_api_bp)
+    from ess.helpdesk.api import bp as helpdesk_api_bp
+    from ess.helpdesk.views import bp as helpdesk_bp
+    from ess.insights.views import bp as insights_bp
+
+    app.register_blueprint(helpdesk_bp)
+    app.register_blueprint(helpdesk_api_bp)
+    app.register_blueprint(insights_bp)
     register_security(app)
 
 

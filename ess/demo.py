@@ -90,4 +90,7 @@ def build_demo(role_groups: dict | None = None) -> str:
     from ess.benefits.demo import build_benefits_demo
 
     build_benefits_demo()
+    from ess.helpdesk.demo import build_helpdesk_demo
+
+    build_helpdesk_demo()
     return f"{len(summary.created)} employees created, {len(summary.updated)} updated"

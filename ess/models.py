@@ -4,4 +4,6 @@ from ess.auth.models import Identity  # noqa: F401
 from ess.people.models import Department, Employee, EmployeeRole  # noqa: F401
 from ess.approvals.models import ApprovalEvent, ApprovalRequest, ApprovalStep, Delegation  # noqa: F401
 from ess.notify.models import OutboxMessage  # noqa: F401
+from ess.helpdesk.models import Announcement, HelpfulVote, Message, Question, QuestionAttachment  # noqa: F401
+from ess.insights.models import ArticleView, SearchFeedback  # noqa: F401
 from ess.benefits.models import BenefitEnrolment, CoveredPerson, LifeEvent  # noqa: F401

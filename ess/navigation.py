@@ -36,6 +36,10 @@ NAV_ITEMS = (
     NavItem("people.index", _l("Directory"), frozenset({"employee"})),
     NavItem("benefits.index", _l("My benefits"), frozenset({"employee"})),
     NavItem("benefits.hr", _l("Benefits"), frozenset({"hr"})),
+    NavItem("helpdesk.index", _l("Ask HR/IT"), frozenset({"employee"})),
+    NavItem("helpdesk.queue", _l("Questions to my team"), frozenset({"hr", "it_author"})),
+    NavItem("helpdesk.announcements", _l("Announcements"), frozenset({"hr"})),
+    NavItem("insights.index", _l("Insights"), frozenset({"hr", "it_author", "admin"})),
     NavItem("notify.index", _l("Outbox"), frozenset({"admin"})),
 )
 

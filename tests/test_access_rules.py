@@ -78,6 +78,44 @@ MATRIX = {
     "benefits_api.my_enrolments": ("GET", "/api/v1/benefits/enrolments", {ANON: 401, **SIGNED_IN}),
     "benefits_api.create_enrolment": ("JSON", "/api/v1/benefits/enrolments",
                                       {ANON: 401, **{i: 422 for i in SIGNED_IN}}, {}),
+    # Ask HR/IT: {question} is EMPLOYEE's question to HR (answered by HR, with an attachment); {shared} is
+    # another of EMPLOYEE's questions, shared as public Q&A; private questions are 404 to everyone else.
+    "helpdesk.index": ("GET", "/help/", {ANON: 302, **SIGNED_IN}),
+    "helpdesk.ask": ("GET", "/help/ask", {ANON: 302, **SIGNED_IN}),
+    "helpdesk.ask_post": ("POST", "/help/ask", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "helpdesk.question": ("GET", "/help/q/{question}",
+                          {ANON: 302, EMPLOYEE: 200, MANAGER: 404, HR: 200, IT_AUTHOR: 404, ADMIN: 404}),
+    "helpdesk.reply": ("POST", "/help/q/{question}/reply",
+                       {ANON: 302, EMPLOYEE: 302, MANAGER: 404, HR: 302, IT_AUTHOR: 404, ADMIN: 404}, {"body": "x"}),
+    "helpdesk.resolve": ("POST", "/help/q/{question}/resolve",
+                         {ANON: 302, EMPLOYEE: 302, MANAGER: 404, HR: 403, IT_AUTHOR: 404, ADMIN: 404}),
+    "helpdesk.draft_article": ("POST", "/help/q/{question}/article",
+                               {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 404, ADMIN: 403}),
+    "helpdesk.share": ("POST", "/help/q/{question}/share",
+                       {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 404, ADMIN: 403},
+                       {"public_subject": "x", "public_answer": "y"}),
+    "helpdesk.unshare": ("POST", "/help/q/{question}/unshare",
+                         {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 302, IT_AUTHOR: 404, ADMIN: 403}),
+    "helpdesk.attachment": ("GET", "/help/q/{question}/files/{question_file}",
+                            {ANON: 302, EMPLOYEE: 200, MANAGER: 404, HR: 200, IT_AUTHOR: 404, ADMIN: 404}),
+    "helpdesk.queue": ("GET", "/help/queue", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200,
+                                              ADMIN: 403}),
+    "helpdesk.shared": ("GET", "/help/shared/{shared}", {ANON: 302, **SIGNED_IN}),
+    "helpdesk.vote": ("POST", "/help/shared/{shared}/helpful", {ANON: 302, **{i: 302 for i in SIGNED_IN}}),
+    "helpdesk.announcements": ("GET", "/help/announcements", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "helpdesk.create_announcement": ("POST", "/help/announcements",
+                                     {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "helpdesk.pin": ("POST", "/help/announcements/{announcement}/pin",
+                     {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 302}),
+    "helpdesk_api.suggestions": ("GET", "/api/v1/helpdesk/suggestions?q=연차", {ANON: 401, **SIGNED_IN}),
+    "helpdesk_api.my_questions": ("GET", "/api/v1/helpdesk/questions", {ANON: 401, **SIGNED_IN}),
+    # Insights: HR, IT authors and administrators; the search prompt's answer: every employee.
+    "insights.index": ("GET", "/insights/", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200,
+                                             ADMIN: 200}),
+    "insights.export": ("GET", "/insights/export.csv", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200,
+                                                        IT_AUTHOR: 200, ADMIN: 200}),
+    "insights.search_feedback": ("POST", "/insights/search-feedback", {ANON: 302, **{i: 302 for i in SIGNED_IN}},
+                                 {"q": "연차", "found": "yes"}),
 }
 
 
@@ -108,7 +146,46 @@ def make_objects(app) -> dict:
         db.session.add(failed)
         benefit_objects = _benefit_objects(owner)
         db.session.commit()
-        return {**benefit_objects, "approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id}
+        return {**benefit_objects, "approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id,
+                **_helpdesk_objects(owner)}
+
+
+def _benefit_objects(owner) -> dict:
+    """EMPLOYEE's pending dental choice and reported marriage (with a document), made directly: any date."""
+    from datetime import date
+
+    from ess.benefits.models import BenefitEnrolment, LifeEvent
+    from ess.db import db
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    life_event = LifeEvent(employee=owner, kind="marriage", event_date=date(2026, 5, 2), document_name="a.pdf",
+                           document_type="application/pdf", document_size=len(pdf), document_data=pdf)
+    enrolment = BenefitEnrolment(employee=owner, plan="dental", option="basic", level="employee",
+                                 employee_cost=6500, company_cost=6500, window="open")
+    db.session.add_all([life_event, enrolment])
+    db.session.flush()
+    return {"enrolment": enrolment.id, "life_event": life_event.id}
+
+
+def _helpdesk_objects(owner) -> dict:
+    """EMPLOYEE's question to HR, answered by HR, with an attachment; a shared one; an announcement."""
+    from sqlalchemy import select
+
+    from ess.db import db
+    from ess.helpdesk import services as helpdesk
+    from ess.people.models import Employee
+
+    hr = db.session.scalar(select(Employee).where(Employee.employee_no == HR))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    question = helpdesk.ask(owner, topic="pay", subject="급여일", upload=helpdesk.Upload("a.png", png))
+    helpdesk.reply(hr, question, "25일입니다.")
+    shared = helpdesk.ask(owner, topic="pay", subject="연말정산")
+    helpdesk.reply(hr, shared, "1월입니다.")
+    helpdesk.publish_shared(hr, shared, "연말정산 시기", "1월입니다.")
+    announcement = helpdesk.create_announcement(hr, "공지")
+    db.session.commit()
+    return {"question": question.id, "question_file": question.attachments[0].id, "shared": shared.id,
+            "announcement": announcement.id}
 
 
 def _benefit_objects(owner) -> dict:
