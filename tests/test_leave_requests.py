@@ -397,3 +397,16 @@ def test_a_policies_folder_without_leave_toml_uses_the_default_and_a_bad_one_is_
     (tmp_path / "leave.toml").write_text('[types.annual]\nname = { ko = "연차" }\n', encoding="utf-8")
     with app.app_context(), pytest.raises(PolicyError, match=r"\[types.annual\].name: give both ko and en"):
         leave_policy()
+
+
+def test_a_service_token_reads_anyones_balances_only_with_leave_read(leave_app):
+    from service_tokens import bearer, make_token
+
+    client = leave_app.test_client()
+    reader = make_token(leave_app, "payroll", ["leave:read"])
+    body = client.get("/api/v1/employees/E1041/leave/balances?as_of=2026-11-23", headers=bearer(reader)).get_json()
+    assert next(b for b in body["balances"] if b["leave_type"] == "annual")["available"] == 20.0
+    other = make_token(leave_app, "directory-sync", ["people:read"])
+    assert client.get("/api/v1/employees/E1041/leave/balances", headers=bearer(other)).status_code == 403
+    # My own balances and requests need a person behind them.
+    assert client.get("/api/v1/leave/balances", headers=bearer(reader)).status_code == 403

@@ -165,8 +165,8 @@ def my_balances():
 
 @bp.get("/employees/<employee_no>/leave/balances")
 @allow("hr")
-@operation("An employee's leave balances as of a date (HR)", query=BalancesQuery, response=BalanceList,
-           errors=(404, 422), tags=TAGS)
+@operation("An employee's leave balances as of a date (HR, or a service token with leave:read)",
+           query=BalancesQuery, response=BalanceList, errors=(404, 422), tags=TAGS, scopes=("leave:read",))
 def employee_balances(employee_no: str):
     query = parse_query(BalancesQuery)
     employee = db.session.scalar(select(Employee).where(Employee.employee_no == employee_no))
