@@ -410,3 +410,14 @@ def test_a_service_token_reads_anyones_balances_only_with_leave_read(leave_app):
     assert client.get("/api/v1/employees/E1041/leave/balances", headers=bearer(other)).status_code == 403
     # My own balances and requests need a person behind them.
     assert client.get("/api/v1/leave/balances", headers=bearer(reader)).status_code == 403
+
+
+def test_a_long_history_opens_with_the_balance_brought_forward(leave_app):
+    with leave_app.app_context():
+        result = services.balance(person("E1041"), "annual", date(2026, 11, 23))  # hired 2015
+        opening, on, recent = result.recent_lines()
+        assert on == date(2026, 3, 2) and opening == 19.0  # the 10th year's days, which expire that day
+        assert round(opening + sum(line.row.days for line in recent), 2) == result.total
+        assert [line.row.kind for line in recent[:2]] == ["expiry", "grant"] and recent[1].row.note == "anniversary:11"
+    page = signed_in(leave_app, "E1041").get("/leave/?lang=en").get_data(as_text=True)
+    assert "Balance brought forward" in page and "First-year leave for month 1" not in page

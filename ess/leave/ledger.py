@@ -72,6 +72,17 @@ class Balance:
     def total(self) -> float:
         return round(sum(line.row.days for line in self.lines), 2)
 
+    def recent_lines(self) -> tuple[float, date | None, list[Line]]:
+        """(opening balance, its date, lines since) from the oldest grant still valid: long histories stay
+        readable, and the opening balance plus the lines shown is still the balance."""
+        starts = [lot.granted_on for lot in self.grants]
+        if not starts:
+            return 0.0, None, self.lines
+        cutoff = min(starts)
+        earlier = [line for line in self.lines if line.row.effective_on < cutoff]
+        later = [line for line in self.lines if line.row.effective_on >= cutoff]
+        return (earlier[-1].running if earlier else 0.0), (cutoff if earlier else None), later
+
     def projected_rows(self) -> list[Row]:
         return [line.row for line in self.lines if line.row.projected]
 
