@@ -49,34 +49,49 @@ def register_extensions(app: Flask) -> None:
     register_sessions(app)
 
 
+# Every blueprint, page blueprints before their JSON ones; "module:attribute".
+BLUEPRINTS = (
+    "ess.home.views:bp",
+    "ess.auth.views:bp",
+    "ess.people.views:bp",
+    "ess.people.api:bp",
+    "ess.api.views:bp",
+    "ess.approvals.views:bp",
+    "ess.approvals.api:bp",
+    "ess.notify.views:bp",
+    "ess.profile.views:bp",
+    "ess.profile.views:hr_bp",
+    "ess.profile.api:bp",
+    "ess.leave.views:bp",
+    "ess.leave.api:bp",
+    "ess.benefits.views:bp",
+    "ess.benefits.api:bp",
+    "ess.knowledge.views:bp",
+    "ess.knowledge.api:bp",
+    "ess.helpdesk.views:bp",
+    "ess.helpdesk.api:bp",
+    "ess.insights.views:bp",
+    "ess.tokens.views:bp",
+    "ess.scim.views:bp",
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    from ess.api.views import bp as api_bp
-    from ess.approvals.api import bp as approvals_api_bp
-    from ess.approvals.views import bp as approvals_bp
-    from ess.auth.views import bp as auth_bp
-    from ess.home.views import bp as home_bp
-    from ess.notify.views import bp as notify_bp
-    from ess.people.views import bp as people_bp
+    import importlib
+
+    from ess.extensions import csrf
     from ess.security import register_security
-    from ess.benefits.api import bp as benefits_api_bp
-    from ess.benefits.views import bp as benefits_bp
+    from ess.tokens.auth import register_token_auth
 
-    app.register_blueprint(home_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(people_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(approvals_bp)
-    app.register_blueprint(approvals_api_bp)
-    app.register_blueprint(notify_bp)
-    app.register_blueprint(benefits_bp)
-    app.register_blueprint(benefits_api_bp)
-    from ess.helpdesk.api import bp as helpdesk_api_bp
-    from ess.helpdesk.views import bp as helpdesk_bp
-    from ess.insights.views import bp as insights_bp
-
-    app.register_blueprint(helpdesk_bp)
-    app.register_blueprint(helpdesk_api_bp)
-    app.register_blueprint(insights_bp)
+    for entry in BLUEPRINTS:
+        module, attribute = entry.split(":")
+        blueprint = getattr(importlib.import_module(module), attribute)
+        app.register_blueprint(blueprint)
+        if blueprint.name == "scim":
+            # SCIM clients authenticate with bearer tokens, never cookies, so CSRF does not apply.
+            csrf.exempt(blueprint)
+    # API writes from a browser session are CSRF-checked by the token layer; both after every blueprint.
+    register_token_auth(app)
     register_security(app)
 
 

@@ -13,13 +13,24 @@ def ess_group():
     """Employee self-service portal commands."""
 
 
-def register_domain_commands() -> None:
-    """Commands that live with their domain."""
-    from ess.approvals.cli import approvals_group
-    from ess.notify.cli import worker
+# Commands that live with their domain: "module:attribute" of a click command or group.
+DOMAIN_COMMANDS = (
+    "ess.approvals.cli:approvals_group",
+    "ess.notify.cli:worker",
+    "ess.tokens.cli:tokens_group",
+    "ess.knowledge.cli:kb_group",
+    "ess.leave.cli:leave_group",
+    "ess.benefits.cli:benefits_group",
+    "ess.crypto:rotate_keys_command",
+)
 
-    ess_group.add_command(approvals_group)
-    ess_group.add_command(worker)
+
+def register_domain_commands() -> None:
+    import importlib
+
+    for entry in DOMAIN_COMMANDS:
+        module, attribute = entry.split(":")
+        ess_group.add_command(getattr(importlib.import_module(module), attribute))
 
 
 register_domain_commands()
@@ -55,6 +66,24 @@ def import_people(csv_file, dry_run: bool):
         raise SystemExit(1)
 
 
+def _empty_database() -> None:
+    """Drop everything, search indexes and migration history included, so the demo starts clean."""
+    engine = db.engine
+    db.session.remove()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            names = [row[0] for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+            for name in names:
+                connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+    engine.dispose()
+
+
 @ess_group.command("demo")
 @click.option("--reset/--keep", default=True, help="Start from an empty database (default) or add to it.")
 @with_appcontext
@@ -67,15 +96,8 @@ def demo(reset: bool):
     if current_app.config["ESS_ENV"] == "production":
         raise click.ClickException("the demo company is not for production databases")
     if reset:
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _empty_database()
     upgrade(revision="heads")
     summary = build_demo(current_app.config["ROLE_GROUPS"] or None)
     db.session.commit()
     click.echo(f"demo company ready: {summary}")
-
-
-from ess.benefits.cli import benefits_group  # noqa: E402
-
-ess_group.add_command(benefits_group)

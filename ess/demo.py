@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 
 from ess.people.csv_import import HEADER, import_employees
@@ -82,15 +83,34 @@ def demo_csv() -> str:
     return out.getvalue()
 
 
-def build_demo(role_groups: dict | None = None) -> str:
-    """Create or refresh the demo people; returns a one-line summary. The caller commits."""
+ARTICLES_STEP = "ess.knowledge.importer:import_policy_articles"  # the slow one: Kiwi tokenises every article
+# Each domain's demo data, in order; every step is idempotent and takes no arguments.
+DEMO_STEPS = (
+    "ess.profile.demo:seed_demo_details",
+    ARTICLES_STEP,
+    "ess.leave.demo:build_leave_demo",
+    "ess.benefits.demo:build_benefits_demo",
+    "ess.helpdesk.demo:build_helpdesk_demo",
+)
+
+
+def build_demo_people(role_groups: dict | None = None):
+    """The demo company's people only (what most tests need). The caller commits."""
     summary = import_employees(demo_csv(), role_groups=role_groups or DEMO_ROLE_GROUPS)
     if not summary.ok:
         raise RuntimeError(f"demo data refused: {summary.refused}")
-    from ess.benefits.demo import build_benefits_demo
+    return summary
 
-    build_benefits_demo()
-    from ess.helpdesk.demo import build_helpdesk_demo
 
-    build_helpdesk_demo()
-    return f"{len(summary.created)} employees created, {len(summary.updated)} updated"
+def build_demo(role_groups: dict | None = None, *, with_articles: bool = True) -> str:
+    """Create or refresh the whole demo: people, then each domain's data. Returns a one-line summary."""
+    people = build_demo_people(role_groups)
+    lines = [f"{len(people.created)} employees created, {len(people.updated)} updated"]
+    for step in DEMO_STEPS:
+        if step == ARTICLES_STEP and not with_articles:
+            continue
+        module, function = step.split(":")
+        result = getattr(importlib.import_module(module), function)()
+        if hasattr(result, "line"):
+            lines.append(f"{module.split('.')[1]}: {result.line()}")
+    return "; ".join(lines)

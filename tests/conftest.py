@@ -110,13 +110,21 @@ def db_session(app):
         yield db.session
 
 
+def _wants_articles(request) -> bool:
+    """Importing the handbook costs seconds (Kiwi), so only tests marked `demo_articles` get it."""
+    if request.node.get_closest_marker("demo_articles"):
+        return True
+    endpoint = getattr(getattr(request.node, "callspec", None), "params", {}).get("endpoint", "")
+    return str(endpoint).startswith(("knowledge", "helpdesk", "insights"))
+
+
 @pytest.fixture
-def demo(app):
-    """The demo company, as `flask ess demo` builds it."""
+def demo(app, request):
+    """The demo company as `flask ess demo` builds it; the handbook articles only where marked."""
     from ess.demo import build_demo
 
     with app.app_context():
-        build_demo(ROLE_GROUPS)
+        build_demo(ROLE_GROUPS, with_articles=_wants_articles(request))
         db.session.commit()
 
 

@@ -22,6 +22,21 @@ MATRIX = {
     "people.index": ("GET", "/people/", {ANON: 302, **SIGNED_IN}),
     "people.profile": ("GET", "/people/E1002", {ANON: 302, **SIGNED_IN}),
     "api.openapi_document": ("GET", "/api/v1/openapi.json", {ANON: 200, **SIGNED_IN}),
+    # Integrations: the API reference, people API, service-token admin pages, SCIM (tokens only: 401 for
+    # every browser session, admins' included).
+    "api.docs": ("GET", "/api/v1/docs", {ANON: 200, **SIGNED_IN}),
+    "people_api.employee": ("GET", "/api/v1/employees/E1002", {ANON: 401, **SIGNED_IN}),
+    "people_api.me": ("GET", "/api/v1/me", {ANON: 401, **SIGNED_IN}),
+    "tokens.index": ("GET", "/admin/tokens/", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 200}),
+    "tokens.create": ("POST", "/admin/tokens/", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 422}),
+    "tokens.revoke": ("POST", "/admin/tokens/999/revoke", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 404}),
+    **{f"scim.{endpoint}": (method, f"/scim/v2{path}", {ANON: 401, **{i: 401 for i in SIGNED_IN}}) for endpoint, method, path in (
+        ("service_provider_config", "GET", "/ServiceProviderConfig"), ("resource_types", "GET", "/ResourceTypes"),
+        ("resource_type", "GET", "/ResourceTypes/User"), ("schemas", "GET", "/Schemas"),
+        ("schema", "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"), ("users", "GET", "/Users"),
+        ("search_users", "POST", "/Users/.search"), ("user", "GET", "/Users/1"), ("groups", "GET", "/Groups"),
+        ("search_groups", "POST", "/Groups/.search"), ("group", "GET", "/Groups/1"), ("search_all", "POST", "/.search"),
+        ("unknown_root", "GET", "/"), ("unknown", "GET", "/Nothing"))},
     # Approvals: {approval} is EMPLOYEE's certificate request, waiting for HR.
     "approvals.index": ("GET", "/approvals", {ANON: 302, **SIGNED_IN}),
     "approvals.detail": ("GET", "/approvals/{approval}",
@@ -78,6 +93,83 @@ MATRIX = {
     "benefits_api.my_enrolments": ("GET", "/api/v1/benefits/enrolments", {ANON: 401, **SIGNED_IN}),
     "benefits_api.create_enrolment": ("JSON", "/api/v1/benefits/enrolments",
                                       {ANON: 401, **{i: 422 for i in SIGNED_IN}}, {}),
+    # Leave. Requests that do not exist; the owner/manager/HR checks on real ones are in test_leave_access.py.
+    "leave.withdraw": ("POST", "/leave/requests/999999/withdraw", {ANON: 302, **{i: 404 for i in SIGNED_IN}}),
+    "leave.cancel": ("POST", "/leave/requests/999999/cancel", {ANON: 302, **{i: 404 for i in SIGNED_IN}}),
+    "leave.document": ("GET", "/leave/requests/999999/document", {ANON: 302, **{i: 404 for i in SIGNED_IN}}),
+    "leave.index": ("GET", "/leave/", {ANON: 302, **SIGNED_IN}),
+    "leave.new": ("GET", "/leave/new", {ANON: 302, **SIGNED_IN}),
+    "leave.create": ("POST", "/leave/new", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "leave.team": ("GET", "/leave/team", {ANON: 302, **{i: 403 for i in SIGNED_IN}, MANAGER: 200}),
+    "leave.reports": ("GET", "/leave/reports", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "leave.reports_csv": ("GET", "/leave/reports.csv", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "leave.adjust_form": ("GET", "/leave/adjust?employee_no=E1041", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "leave.adjust": ("POST", "/leave/adjust", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "leave.regenerate_feed": ("POST", "/leave/feed/regenerate", {ANON: 302, **{i: 302 for i in SIGNED_IN}}),
+    "leave.feed": ("GET", "/leave/feed/not-a-token.ics", {ANON: 404, **{i: 404 for i in SIGNED_IN}}),
+    "leave.team_feed": ("GET", "/leave/feed/not-a-token/team.ics", {ANON: 404, **{i: 404 for i in SIGNED_IN}}),
+    "leave_api.preview": ("GET", "/api/v1/leave/preview?leave_type=annual&start=2030-01-02",
+                          {ANON: 401, **SIGNED_IN}),
+    "leave_api.create_request": ("POST", "/api/v1/leave/requests", {ANON: 401, **{i: 415 for i in SIGNED_IN}}),
+    "leave_api.list_requests": ("GET", "/api/v1/leave/requests", {ANON: 401, **SIGNED_IN}),
+    "leave_api.my_balances": ("GET", "/api/v1/leave/balances", {ANON: 401, **SIGNED_IN}),
+    "leave_api.employee_balances": ("GET", "/api/v1/employees/E1041/leave/balances",
+                                    {ANON: 401, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    # Personal details: /me is always the signed-in person's own record; /hr/employees is HR's.
+    "profile.me": ("GET", "/me", {ANON: 302, **SIGNED_IN}),
+    "profile.update_details": ("POST", "/me/details", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "profile.update_bank_account": ("POST", "/me/bank-account", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "profile.update_rrn": ("POST", "/me/resident-registration-number", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "profile.emergency_contacts": ("POST", "/me/emergency-contacts", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "profile.dependents": ("POST", "/me/dependents", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "profile.reveal": ("POST", "/me/reveal", {ANON: 302, **SIGNED_IN}, {"field": "bank_account"}),
+    "profile.history": ("GET", "/me/history", {ANON: 302, **SIGNED_IN}),
+    "profile.export": ("GET", "/me/export", {ANON: 302, **SIGNED_IN}),
+    "profile_hr.index": ("GET", "/hr/employees/", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "profile_hr.employee": ("GET", "/hr/employees/E1041", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "profile_hr.update_details_hr": ("POST", "/hr/employees/E1041/details",
+                                     {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "profile_hr.update_bank_account_hr": ("POST", "/hr/employees/E1041/bank-account",
+                                          {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "profile_hr.update_rrn_hr": ("POST", "/hr/employees/E1041/resident-registration-number",
+                                 {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "profile_hr.emergency_contacts_hr": ("POST", "/hr/employees/E1041/emergency-contacts",
+                                         {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "profile_hr.dependents_hr": ("POST", "/hr/employees/E1041/dependents",
+                                 {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 422}),
+    "profile_hr.reveal_hr": ("POST", "/hr/employees/E1041/reveal", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200},
+                             {"field": "bank_account"}),
+    "profile_hr.history_hr": ("GET", "/hr/employees/E1041/history", {ANON: 302, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "profile_api.my_profile": ("GET", "/api/v1/me/profile", {ANON: 401, **SIGNED_IN}),
+    "profile_api.update_my_profile": ("JSON", "/api/v1/me/profile/changes", {ANON: 401, **SIGNED_IN},
+                                      {"mobile_phone": "010-1234-5678"}),
+    "profile_api.reveal_mine": ("JSON", "/api/v1/me/profile/reveal", {ANON: 401, **SIGNED_IN}, {"field": "bank_account"}),
+    "profile_api.employee_profile": ("GET", "/api/v1/employees/E1041/profile",
+                                     {ANON: 401, **{i: 403 for i in SIGNED_IN}, HR: 200}),
+    "knowledge.index": ("GET", "/kb/", {ANON: 302, **SIGNED_IN}),
+    "knowledge.search_page": ("GET", "/kb/search?q=연차", {ANON: 302, **SIGNED_IN}),
+    "knowledge.article": ("GET", "/kb/a/vpn", {ANON: 302, **SIGNED_IN}),
+    "knowledge.feedback": ("POST", "/kb/a/vpn/feedback", {ANON: 302, **{i: 422 for i in SIGNED_IN}}),
+    "knowledge.acknowledge": ("POST", "/kb/a/code-of-conduct/acknowledge", {ANON: 302, **{i: 302 for i in SIGNED_IN}}),
+    "knowledge.attachment": ("GET", "/kb/attachments/999/x.png", {ANON: 302, **{i: 404 for i in SIGNED_IN}}),
+    "knowledge.manage": ("GET", "/kb/manage", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200, ADMIN: 200}),
+    "knowledge.new": ("GET", "/kb/new", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200, ADMIN: 200}),
+    "knowledge.edit": ("GET", "/kb/a/vpn/edit", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200,
+                                                 ADMIN: 200}),
+    "knowledge.transition": ("POST", "/kb/a/vpn/status", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 422,
+                                                          IT_AUTHOR: 422, ADMIN: 422}),
+    "knowledge.history": ("GET", "/kb/a/vpn/history", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 200,
+                                                       ADMIN: 200}),
+    "knowledge.restore": ("POST", "/kb/a/vpn/restore", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 422, IT_AUTHOR: 422,
+                                                        ADMIN: 422}),
+    "knowledge.upload": ("POST", "/kb/a/vpn/attachments", {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 422,
+                                                           IT_AUTHOR: 422, ADMIN: 422}),
+    "knowledge.acknowledgements": ("GET", "/kb/a/code-of-conduct/acknowledgements",
+                                   {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 403, ADMIN: 200}),
+    "knowledge.acknowledgements_csv": ("GET", "/kb/a/code-of-conduct/acknowledgements.csv",
+                                       {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 200, IT_AUTHOR: 403, ADMIN: 200}),
+    "knowledge_api.search": ("GET", "/api/v1/kb/search?q=vpn", {ANON: 401, **SIGNED_IN}),
+    "knowledge_api.suggest": ("GET", "/api/v1/kb/suggest?q=vp", {ANON: 401, **SIGNED_IN}),
     # Ask HR/IT: {question} is EMPLOYEE's question to HR (answered by HR, with an attachment); {shared} is
     # another of EMPLOYEE's questions, shared as public Q&A; private questions are 404 to everyone else.
     "helpdesk.index": ("GET", "/help/", {ANON: 302, **SIGNED_IN}),
@@ -148,23 +240,6 @@ def make_objects(app) -> dict:
         db.session.commit()
         return {**benefit_objects, "approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id,
                 **_helpdesk_objects(owner)}
-
-
-def _benefit_objects(owner) -> dict:
-    """EMPLOYEE's pending dental choice and reported marriage (with a document), made directly: any date."""
-    from datetime import date
-
-    from ess.benefits.models import BenefitEnrolment, LifeEvent
-    from ess.db import db
-
-    pdf = b"%PDF-1.4\n%%EOF\n"
-    life_event = LifeEvent(employee=owner, kind="marriage", event_date=date(2026, 5, 2), document_name="a.pdf",
-                           document_type="application/pdf", document_size=len(pdf), document_data=pdf)
-    enrolment = BenefitEnrolment(employee=owner, plan="dental", option="basic", level="employee",
-                                 employee_cost=6500, company_cost=6500, window="open")
-    db.session.add_all([life_event, enrolment])
-    db.session.flush()
-    return {"enrolment": enrolment.id, "life_event": life_event.id}
 
 
 def _helpdesk_objects(owner) -> dict:

@@ -122,7 +122,7 @@ def test_overdue_is_marked_and_reminded_once_a_day(app, demo, browser):
         step.reached_at = clock.now() - timedelta(days=14)
         db.session.commit()
     page = browser("E1011").get("/approvals").get_data(as_text=True)
-    assert "처리 지연" in page and "queue-row overdue" in page
+    assert "기한 지남" in page and "queue-row overdue" in page
     runner = app.test_cli_runner()
     first = runner.invoke(args=["ess", "approvals", "remind"])
     second = runner.invoke(args=["ess", "approvals", "remind"])

@@ -47,7 +47,7 @@ def test_certificate_walks_manager_then_hr(make_app, app, demo, tmp_path, viewpo
             nav.get_by_role("link", name="결재함 1 대기").click()
             screenshot(page, f"approval-queue-{width}")
             page.get_by_role("link", name="재직증명서 (비자·출입국, 2부)").click()
-            page.get_by_label("의견 (선택)").fill("확인했습니다")
+            page.get_by_label("의견(선택)").fill("확인했습니다")
             page.get_by_role("button", name="승인", exact=True).click()
             assert page.get_by_text("승인했습니다.").is_visible()
             sign_out(page)

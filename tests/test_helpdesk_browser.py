@@ -10,7 +10,7 @@ from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve
 from ess.db import db
 from mailbox import Mailbox
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo_articles]
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from ess.knowledge.models import Article, ArticleStatus
 from ess.notify.models import OutboxMessage
 from mailbox import Mailbox
 
+pytestmark = pytest.mark.demo_articles
+
 
 @pytest.fixture
 def demo(demo, app):

@@ -14,6 +14,8 @@ from ess.insights import services
 from ess.insights.models import ArticleView, SearchFeedback
 from ess.knowledge.models import Article
 
+pytestmark = pytest.mark.demo_articles
+
 
 @pytest.fixture
 def demo(demo, app):

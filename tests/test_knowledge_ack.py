@@ -2,10 +2,13 @@
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from ess.db import db
 from ess.knowledge.models import Acknowledgement, Article
+
+pytestmark = pytest.mark.demo_articles
 
 
 def confirmations(app, slug):

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo_articles]
 
 
 def sign_in(browser, base, employee, viewport=DESKTOP):

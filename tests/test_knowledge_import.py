@@ -1,10 +1,13 @@
 """`flask ess kb import DIR`: new, changed, unchanged and bad files; the shipped starter content."""
+import pytest
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from ess.db import db
 from ess.knowledge.models import Article, Revision
+
+pytestmark = pytest.mark.demo_articles
 
 PROJECT = Path(__file__).resolve().parent.parent
 

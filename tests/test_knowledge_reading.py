@@ -1,10 +1,13 @@
 """The reading page: contents, last updated, owner, translations, related articles, feedback, images."""
 import base64
 
+import pytest
 from sqlalchemy import select
 
 from ess.db import db
 from ess.knowledge.models import Feedback
+
+pytestmark = pytest.mark.demo_articles
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 

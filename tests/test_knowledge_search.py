@@ -8,6 +8,8 @@ from sqlalchemy import select
 from ess.db import db
 from ess.knowledge.models import SearchQuery
 
+pytestmark = pytest.mark.demo_articles
+
 # query → the article that must come first. Two-syllable words, particles, compounds, English, mixed.
 RELEVANCE = [
     ("연차", "annual-leave"),

@@ -8,6 +8,8 @@ from ess.audit import AuditEvent
 from ess.db import db
 from ess.knowledge.models import Article, ArticleStatus, Revision
 
+pytestmark = pytest.mark.demo_articles
+
 FORM = {"title": "프린터 스캔 설정", "slug": "scan-setup", "space": "it", "lang": "ko", "category": "장비",
         "tags": "스캔, 프린터", "summary": "스캔 요약", "body": "## 스캔\n\n스캔 버튼을 누릅니다.\n", "owner": "E1031"}
 

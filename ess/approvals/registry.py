@@ -9,6 +9,8 @@ from typing import Any, Callable
 KIND_MODULES = [
     "ess.approvals.certificate",
     "ess.benefits.kinds",
+    "ess.leave.kinds",
+    "ess.profile.kinds",
 ]
 
 

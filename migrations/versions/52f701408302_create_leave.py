@@ -1,7 +1,7 @@
 """create leave
 
 Revision ID: 52f701408302
-Revises: 97b5eaecc61c
+Revises: 80be105d6d8f
 Create Date: 2026-11-22 18:23:24.228801
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '52f701408302'
-down_revision = '97b5eaecc61c'
+down_revision = '80be105d6d8f'
 branch_labels = None
 depends_on = None
 

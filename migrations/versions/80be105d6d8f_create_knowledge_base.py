@@ -1,7 +1,7 @@
 """create knowledge base
 
 Revision ID: 80be105d6d8f
-Revises: 97b5eaecc61c
+Revises: bf6390d98bd4
 Create Date: 2026-11-22 18:21:04.250534
 
 Besides the tables, the search engine's own index, per database (see ess/knowledge/search_schema.py):
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '80be105d6d8f'
-down_revision = '97b5eaecc61c'
+down_revision = 'bf6390d98bd4'
 branch_labels = None
 depends_on = None
 

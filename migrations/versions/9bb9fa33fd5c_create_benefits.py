@@ -1,7 +1,7 @@
 """create benefits
 
 Revision ID: 9bb9fa33fd5c
-Revises: 97b5eaecc61c
+Revises: f05ee3003fae
 Create Date: 2026-11-22 18:34:47.173697
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9bb9fa33fd5c'
-down_revision = '97b5eaecc61c'
+down_revision = 'f05ee3003fae'
 branch_labels = None
 # Covered people refer to dependents (personal details): create those first.
 depends_on = '9d6101772be0'

@@ -1,7 +1,7 @@
 """create personal details
 
 Revision ID: 9d6101772be0
-Revises: 97b5eaecc61c
+Revises: 52f701408302
 Create Date: 2026-11-22
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d6101772be0'
-down_revision = '97b5eaecc61c'
+down_revision = '52f701408302'
 branch_labels = None
 depends_on = None
 

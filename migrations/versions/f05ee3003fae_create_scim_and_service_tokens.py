@@ -1,7 +1,7 @@
 """create scim and service tokens
 
 Revision ID: f05ee3003fae
-Revises: 97b5eaecc61c
+Revises: 9d6101772be0
 Create Date: 2026-11-22 18:24:47.034518
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f05ee3003fae'
-down_revision = '97b5eaecc61c'
+down_revision = '9d6101772be0'
 branch_labels = None
 depends_on = None
 
