@@ -13,6 +13,7 @@ from ess.benefits.models import BenefitEnrolment, CoveredPerson, EnrolmentState,
 from ess.benefits.policy import Cost, Level, Option, Plan, benefits_policy
 from ess.db import db
 from ess.errors import ConflictError, DomainError
+from ess.uploads import safe_filename, sniff
 from ess.people.models import Employee, EmployeeStatus
 from ess.profile.models import Dependent
 
@@ -20,7 +21,6 @@ SUBJECT_TYPE = "benefit_enrolment"
 KIND = "benefit_enrolment"
 MAX_NOTE = 1000
 # Magic numbers of the document types we accept, so a renamed file is not taken for a PDF.
-SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 LIVE = (EnrolmentState.pending, EnrolmentState.approved)
 
 
@@ -350,12 +350,10 @@ def _check_document(document: Document | None, needed: bool) -> Document | None:
     if len(document.data) > policy.document_max_bytes:
         raise DomainError(_l("The document is larger than %(kb)s KB.", kb=policy.document_max_bytes // 1024),
                           field="document", code="too_large")
-    content_type = next((ct for ct in policy.document_types
-                         if any(document.data.startswith(sig) for sig in SIGNATURES.get(ct, ()))), None)
+    content_type = sniff(document.data, policy.document_types)
     if content_type is None:
         raise DomainError(_l("Attach a PDF, PNG or JPEG file."), field="document", code="bad_type")
-    name = (document.filename or "document").replace("/", "_").replace("\\", "_")[-200:]
-    return Document(name, content_type, document.data)
+    return Document(safe_filename(document.filename, content_type, "document"), content_type, document.data)
 
 
 def report_life_event(employee: Employee, *, kind: str | None, event_date: date | None, note: str = "",

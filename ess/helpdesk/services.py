@@ -18,18 +18,13 @@ from ess.helpdesk.models import (CLOSED, Announcement, HelpfulVote, Message, Que
 from ess.knowledge import services as knowledge
 from ess.knowledge.models import Article
 from ess.notify.services import queue_mail
+from ess.uploads import safe_filename, sniff
 from ess.people.models import Employee, EmployeeRole, EmployeeStatus
 
 MAX_SUBJECT = 200
 MAX_DETAILS = 5000
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-FILE_TYPES = {  # sniffed from the first bytes, never taken from the upload
-    "application/pdf": (".pdf", lambda b: b.startswith(b"%PDF-")),
-    "image/png": (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
-    "image/jpeg": (".jpg", lambda b: b.startswith(b"\xff\xd8\xff")),
-    "image/gif": (".gif", lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
-    "image/webp": (".webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
-}
+FILE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 class Forbidden(DomainError):
@@ -58,23 +53,17 @@ def _clean_question(topic_key: str, subject: str, details: str):
     return topic, subject, details
 
 
-def _safe_filename(name: str, extension: str) -> str:
-    name = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
-    stem = re.sub(r"[^\w.-]+", "-", name.rsplit(".", 1)[0]).strip("-.")[:80] or "file"
-    return stem + extension
-
-
 def check_upload(upload: Upload) -> tuple[str, str]:
     """(content type, safe file name) of an acceptable upload; refuses empty, too large or other types."""
     if not upload.data:
         raise DomainError(_l("The file is empty."), field="attachment", code="required")
     if len(upload.data) > MAX_ATTACHMENT_BYTES:
         raise DomainError(_l("Attachments may be at most 5 MB."), field="attachment", code="too_large")
-    sniffed = next((kind for kind, (_ext, test) in FILE_TYPES.items() if test(upload.data)), None)
+    sniffed = sniff(upload.data, FILE_TYPES)
     if sniffed is None:
         raise DomainError(_l("Only PDF, PNG, JPEG, GIF and WebP files can be attached."), field="attachment",
                           code="unsupported_type")
-    return sniffed, _safe_filename(upload.filename, FILE_TYPES[sniffed][0])
+    return sniffed, safe_filename(upload.filename, sniffed)
 
 
 def suggest_articles(actor, text: str, *, limit: int = 5, log: bool = False):

@@ -17,6 +17,7 @@ from ess.errors import DomainError
 from ess.knowledge import search
 from ess.knowledge.models import (AUTHOR_ROLES, LANGS, SPACES, Acknowledgement, Article, ArticleStatus, Attachment,
                                   AudienceRule, Category, Feedback, Revision, SearchQuery, Tag)
+from ess.uploads import safe_filename, sniff
 from ess.people.models import Department, Employee, EmployeeStatus
 from ess.security import ROLES
 
@@ -25,12 +26,7 @@ MAX_TAGS = 20
 MAX_BODY = 200_000
 MAX_COMMENT = 2000
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
-IMAGE_TYPES = {  # sniffed from the first bytes, never taken from the upload
-    "image/png": (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
-    "image/jpeg": (".jpg", lambda b: b.startswith(b"\xff\xd8\xff")),
-    "image/gif": (".gif", lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
-    "image/webp": (".webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
-}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 class Forbidden(DomainError):
@@ -359,12 +355,6 @@ def diff_revisions(old: Revision, new: Revision) -> list[DiffLine]:
     return out
 
 
-def _safe_filename(name: str, extension: str) -> str:
-    name = (name or "image").replace("\\", "/").rsplit("/", 1)[-1]
-    stem = re.sub(r"[^\w.-]+", "-", name.rsplit(".", 1)[0]).strip("-.")[:80] or "image"
-    return stem + extension
-
-
 def add_attachment(actor, article: Article, filename: str, data: bytes) -> Attachment:
     if not article.can_edit(actor):
         raise Forbidden(_l("Only HR and IT authors can write articles."), field="file", code="forbidden")
@@ -372,12 +362,12 @@ def add_attachment(actor, article: Article, filename: str, data: bytes) -> Attac
         raise DomainError(_l("Choose an image file."), field="file", code="required")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise DomainError(_l("Images may be at most 2 MB."), field="file", code="too_large")
-    sniffed = next((kind for kind, (_ext, test) in IMAGE_TYPES.items() if test(data)), None)
+    sniffed = sniff(data, IMAGE_TYPES)
     if sniffed is None:
         raise DomainError(_l("Only PNG, JPEG, GIF and WebP images can be attached."), field="file",
                           code="unsupported_type")
     attachment = Attachment(
-        article=article, filename=_safe_filename(filename, IMAGE_TYPES[sniffed][0]), content_type=sniffed,
+        article=article, filename=safe_filename(filename, sniffed, "image"), content_type=sniffed,
         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=getattr(actor, "id", None),
     )
     db.session.add(attachment)

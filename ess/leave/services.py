@@ -16,11 +16,11 @@ from ess.leave import accrual, ledger
 from ess.leave.calendar import Excluded
 from ess.leave.models import EntryKind, LeaveAttachment, LeaveFeedToken, LeaveRequest, LedgerEntry, RequestState
 from ess.leave.policy import LeaveType, leave_policy
+from ess.uploads import safe_filename, sniff
 from ess.people.models import Employee, EmployeeStatus
 
 MAX_REASON = 1000
 # Magic numbers of the document types we accept, so a renamed file is not taken for a PDF.
-SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
 
 
 EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
@@ -158,11 +158,10 @@ def _check_document(document: Document | None, needed: bool) -> LeaveAttachment 
     if len(document.data) > policy.attachment_max_bytes:
         raise DomainError(_l("The document is larger than %(kb)s KB.", kb=policy.attachment_max_bytes // 1024),
                           field="attachment", code="too_large")
-    content_type = next((ct for ct in policy.attachment_types
-                         if any(document.data.startswith(sig) for sig in SIGNATURES.get(ct, ()))), None)
+    content_type = sniff(document.data, policy.attachment_types)
     if content_type is None:
         raise DomainError(_l("Attach a PDF, PNG or JPEG file."), field="attachment", code="bad_type")
-    name = (document.filename or "document").replace("/", "_").replace("\\", "_")[-200:]
+    name = safe_filename(document.filename, content_type, "document")
     return LeaveAttachment(filename=name, content_type=content_type, size=len(document.data), data=document.data)
 
 
