@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 import config as settings
 
@@ -76,9 +77,18 @@ BLUEPRINTS = (
 )
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: ids beyond a 64-bit integer are simply not found (404), never a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     import importlib
 
+    app.url_map.converters["int"] = DatabaseId
     from ess.extensions import csrf
     from ess.security import register_security
     from ess.tokens.auth import register_token_auth

@@ -1,4 +1,4 @@
-"""/api/v1/approvals: my queue, and approve/reject for browser sessions (CSRF header) and programs."""
+"""/api/v1/approvals: my queue, and approve/reject. A decision is a person's: service tokens get no scope here."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,7 +65,7 @@ class DecisionResponse(BaseModel):
 @bp.get("/approvals")
 @allow("employee")
 @operation("Requests waiting for my decision (state=pending) or that I decided", query=QueueQuery,
-           response=QueueResponse, errors=(422,), tags=("approvals",), scopes=("approvals:read",))
+           response=QueueResponse, errors=(422,), tags=("approvals",))
 def queue():
     query = parse_query(QueueQuery)
     page = queues.queue(current_user._get_current_object(),
@@ -96,7 +96,7 @@ def _decided(approval: ApprovalRequest):
 @bp.post("/approvals/<int:request_id>/approve")
 @allow("employee")
 @operation("Approve the step waiting for me", body=ApproveBody, response=DecisionResponse,
-           errors=(404, 409, 415, 422), tags=("approvals",), scopes=("approvals:write",))
+           errors=(404, 409, 415, 422), tags=("approvals",))
 def approve(request_id: int):
     body = parse_body(ApproveBody)
     _visible(request_id)
@@ -108,7 +108,7 @@ def approve(request_id: int):
 @bp.post("/approvals/<int:request_id>/reject")
 @allow("employee")
 @operation("Reject the step waiting for me (a reason is required)", body=RejectBody, response=DecisionResponse,
-           errors=(404, 409, 415, 422), tags=("approvals",), scopes=("approvals:write",))
+           errors=(404, 409, 415, 422), tags=("approvals",))
 def reject(request_id: int):
     body = parse_body(RejectBody)
     _visible(request_id)

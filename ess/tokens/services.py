@@ -15,8 +15,7 @@ from ess.errors import ConflictError, DomainError
 from ess.tokens.models import ServiceToken, TokenState
 
 # Scopes offered even before an endpoint declares them; API operations add theirs (see `known_scopes`).
-BASE_SCOPES = ("scim", "people:read", "leave:read", "leave:write", "approvals:read", "approvals:write",
-               "benefits:read", "kb:read")
+BASE_SCOPES = ("scim", "people:read", "leave:read")
 SECRET_PREFIX = "ess_"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_EXPIRES_DAYS = 3650
