@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from ess.policy_files import read_policy
 
 EFFECTIVE_RULES = ("first_of_next_month", "next_day", "next_year")
 CATEGORIES = ("insurance", "checkup", "points", "pension", "custom")
@@ -252,19 +253,8 @@ def parse_policy(text: str, source: str = "benefits.toml") -> BenefitsPolicy:
     )
 
 
-_cache: dict[tuple[str, float], BenefitsPolicy] = {}
-
-
 def load_policy(path: str | Path) -> BenefitsPolicy:
-    path = Path(path)
-    try:
-        stamp = path.stat().st_mtime
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: the benefits policy file is missing") from None
-    key = (str(path), stamp)
-    if key not in _cache:
-        _cache[key] = parse_policy(path.read_text(encoding="utf-8"), str(path))
-    return _cache[key]
+    return read_policy(path, parse_policy, PolicyError(f"{path}: the benefits policy file is missing"))
 
 
 def benefits_policy() -> BenefitsPolicy:

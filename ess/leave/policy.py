@@ -14,6 +14,7 @@ from flask import current_app, has_app_context
 
 from ess.leave.accrual import FISCAL_YEAR, FIXED_YEARLY, HIRE_DATE, MONTHLY, NONE, RULES, STATUTORY_KR, AccrualRule
 from ess.leave.calendar import CompanyHoliday, WorkCalendar
+from ess.policy_files import read_policy
 
 UNITS = ("day", "half_day")
 
@@ -215,19 +216,8 @@ def parse_policy(text: str, source: str = "leave.toml") -> LeavePolicy:
     )
 
 
-_cache: dict[tuple[str, float], LeavePolicy] = {}
-
-
 def load_policy(path: str | Path) -> LeavePolicy:
-    path = Path(path)
-    try:
-        stamp = path.stat().st_mtime
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: the leave policy file is missing") from None
-    key = (str(path), stamp)
-    if key not in _cache:
-        _cache[key] = parse_policy(path.read_text(encoding="utf-8"), str(path))
-    return _cache[key]
+    return read_policy(path, parse_policy, PolicyError(f"{path}: the leave policy file is missing"))
 
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "policies" / "leave.toml"
