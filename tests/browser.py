@@ -51,3 +51,15 @@ def open_page(browser, viewport):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base: str, employee: str) -> None:
+    """The demo sign-in, as a person types it; lands on the home page."""
+    page.goto(f"{base}/auth/dev-login")
+    page.get_by_label("사번 또는 회사 이메일").fill(employee)
+    page.get_by_role("button", name="로그인", exact=True).click()
+    page.wait_for_url(f"{base}/")
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="로그아웃").click()

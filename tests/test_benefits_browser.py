@@ -5,22 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve
+from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve, sign_in, sign_out
 from ess.db import db
 from test_benefits_enrolment import family
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, number):
-    page.goto(f"{base}/auth/dev-login")
-    page.get_by_label("사번 또는 회사 이메일").fill(number)
-    page.get_by_role("button", name="로그인", exact=True).click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page):
-    page.get_by_role("button", name="로그아웃").click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

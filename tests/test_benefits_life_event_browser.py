@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import PHONE, chromium, open_page, screenshot, serve
+from browser import PHONE, chromium, open_page, screenshot, serve, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -15,17 +15,6 @@ TODAY = "2027-02-10"  # February: open enrolment (November) is closed, so only t
 BIRTH = "2027-02-03"
 CHILD = "신하준"
 SPOUSE = "김서윤"  # E1041's spouse in the demo's personal details
-
-
-def sign_in(page, base, number):
-    page.goto(f"{base}/auth/dev-login")
-    page.get_by_label("사번 또는 회사 이메일").fill(number)
-    page.get_by_role("button", name="로그인", exact=True).click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page):
-    page.get_by_role("button", name="로그아웃").click()
 
 
 def main_nav(page):

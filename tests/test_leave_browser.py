@@ -6,7 +6,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve
+from browser import DESKTOP, PHONE, chromium, open_page, screenshot, serve, sign_in
 from ess import clock
 from ess.db import db
 from ess.leave.models import LeaveRequest
@@ -14,13 +14,6 @@ from ess.leave.policy import leave_policy
 from ess.people.models import Employee
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, number):
-    page.goto(f"{base}/auth/dev-login")
-    page.get_by_label("사번 또는 회사 이메일").fill(number)
-    page.get_by_role("button", name="로그인", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def six_working_days(app, offset_days):

@@ -2,16 +2,9 @@
 HR approves in the approval queue, the new account shows masked and the history shows both changes."""
 import pytest
 
-from browser import PHONE, chromium, open_page, screenshot, serve
+from browser import PHONE, chromium, open_page, screenshot, serve, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, employee_no):
-    page.goto(f"{base}/auth/dev-login")
-    page.get_by_label("사번 또는 회사 이메일").fill(employee_no)
-    page.get_by_role("button", name="로그인", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_phone_and_bank_account_journey_at_390px(app, demo):
