@@ -29,24 +29,25 @@ class NavEntry:
     badge: int = 0
 
 
+# Self-service first, then deciding, then the HR, IT and admin tools.
 NAV_ITEMS = (
     NavItem("home.index", _l("Home"), frozenset({"employee"})),
-    NavItem("approvals.my_requests", _l("My requests"), frozenset({"employee"})),
-    NavItem("approvals.index", _l("Approvals"), frozenset({"employee"}), badge=_approvals_waiting),
-    NavItem("leave.index", _l("My leave"), frozenset({"employee"})),
-    NavItem("leave.team", _l("Team calendar"), frozenset({"manager"})),
-    NavItem("leave.reports", _l("Leave reports"), frozenset({"hr"})),
     NavItem("profile.me", _l("My details"), frozenset({"employee"})),
-    NavItem("people.index", _l("Directory"), frozenset({"employee"})),
-    NavItem("knowledge.index", _l("Handbook & guides"), frozenset({"employee"})),
-    NavItem("knowledge.manage", _l("Manage articles"), frozenset({"hr", "it_author", "admin"})),
-    NavItem("profile_hr.index", _l("Employees"), frozenset({"hr"})),
-    NavItem("helpdesk.index", _l("Ask HR/IT"), frozenset({"employee"})),
-    NavItem("helpdesk.queue", _l("Questions to my team"), frozenset({"hr", "it_author"})),
-    NavItem("helpdesk.announcements", _l("Announcements"), frozenset({"hr"})),
-    NavItem("insights.index", _l("Insights"), frozenset({"hr", "it_author", "admin"})),
+    NavItem("leave.index", _l("My leave"), frozenset({"employee"})),
     NavItem("benefits.index", _l("My benefits"), frozenset({"employee"})),
+    NavItem("approvals.my_requests", _l("My requests"), frozenset({"employee"})),
+    NavItem("knowledge.index", _l("Handbook & guides"), frozenset({"employee"})),
+    NavItem("helpdesk.index", _l("Ask HR/IT"), frozenset({"employee"})),
+    NavItem("people.index", _l("Directory"), frozenset({"employee"})),
+    NavItem("approvals.index", _l("Approvals"), frozenset({"employee"}), badge=_approvals_waiting),
+    NavItem("leave.team", _l("Team calendar"), frozenset({"manager"})),
+    NavItem("helpdesk.queue", _l("Questions to my team"), frozenset({"hr", "it_author"})),
+    NavItem("profile_hr.index", _l("Employees"), frozenset({"hr"})),
+    NavItem("leave.reports", _l("Leave reports"), frozenset({"hr"})),
     NavItem("benefits.hr", _l("Benefits"), frozenset({"hr"})),
+    NavItem("helpdesk.announcements", _l("Announcements"), frozenset({"hr"})),
+    NavItem("knowledge.manage", _l("Manage articles"), frozenset({"hr", "it_author", "admin"})),
+    NavItem("insights.index", _l("Insights"), frozenset({"hr", "it_author", "admin"})),
     NavItem("notify.index", _l("Outbox"), frozenset({"admin"})),
     NavItem("tokens.index", _l("Service tokens"), frozenset({"admin"})),
 )
