@@ -78,10 +78,11 @@ BLUEPRINTS = (
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:…>` in every route: ids beyond a 64-bit integer are simply not found (404), never a 500."""
+    """`<int:…>` in every route: ids beyond the database's INTEGER (2^31 − 1 on PostgreSQL) are simply not
+    found (404), never a 500."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 
