@@ -211,48 +211,48 @@ def _with_location(item, endpoint: str, kind: str):
     return item
 
 
+def _discovery_listing(resources, model, endpoint: str, kind: str):
+    """GET of a discovery collection (ResourceTypes, Schemas): every item with its location."""
+    _only_get()
+    items = [_with_location(item, endpoint, kind) for item in resources]
+    with PROVIDER:
+        listing = ListResponse[model](total_results=len(items), start_index=1, items_per_page=len(items),
+                                      resources=items)
+        return scim_json(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+def _discovery_item(resources, resource_id: str, endpoint: str, kind: str, missing: str):
+    """GET of one discovery item by id, or the SCIM 404."""
+    _only_get()
+    for item in resources:
+        if item.id == resource_id:
+            with PROVIDER:
+                located = _with_location(item, endpoint, kind)
+                return scim_json(located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    raise NotFoundException(detail=f"No {missing} {resource_id!r}.")
+
+
 @scim_route("/ResourceTypes", ALL_METHODS)
 def resource_types():
-    _only_get()
-    items = [_with_location(t, "scim.resource_type", "ResourceType") for t in PROVIDER.resource_types]
-    with PROVIDER:
-        from scim2_models import ResourceType
+    from scim2_models import ResourceType
 
-        listing = ListResponse[ResourceType](total_results=len(items), start_index=1, items_per_page=len(items),
-                                             resources=items)
-        return scim_json(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    return _discovery_listing(PROVIDER.resource_types, ResourceType, "scim.resource_type", "ResourceType")
 
 
 @scim_route("/ResourceTypes/<resource_id>", ALL_METHODS)
 def resource_type(resource_id: str):
-    _only_get()
-    for item in PROVIDER.resource_types:
-        if item.id == resource_id:
-            with PROVIDER:
-                located = _with_location(item, "scim.resource_type", "ResourceType")
-                return scim_json(located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No resource type {resource_id!r}.")
+    return _discovery_item(PROVIDER.resource_types, resource_id, "scim.resource_type", "ResourceType",
+                           "resource type")
 
 
 @scim_route("/Schemas", ALL_METHODS)
 def schemas():
-    _only_get()
-    items = [_with_location(s, "scim.schema", "Schema") for s in PROVIDER.schemas]
-    with PROVIDER:
-        listing = ListResponse[Schema](total_results=len(items), start_index=1, items_per_page=len(items),
-                                       resources=items)
-        return scim_json(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    return _discovery_listing(PROVIDER.schemas, Schema, "scim.schema", "Schema")
 
 
 @scim_route("/Schemas/<resource_id>", ALL_METHODS)
 def schema(resource_id: str):
-    _only_get()
-    for item in PROVIDER.schemas:
-        if item.id == resource_id:
-            with PROVIDER:
-                located = _with_location(item, "scim.schema", "Schema")
-                return scim_json(located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No schema {resource_id!r}.")
+    return _discovery_item(PROVIDER.schemas, resource_id, "scim.schema", "Schema", "schema")
 
 
 # Users -------------------------------------------------------------------------------------------------
