@@ -111,6 +111,12 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
         "LOGIN_RATE_LIMIT": _get(env, "ESS_LOGIN_RATE_LIMIT") or "20 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis away must not take the portal down: limits move to each process's memory (Flask-Limiter
+        # logs a warning once) and come back to Redis when it answers again. Short timeouts, so an
+        # unreachable Redis costs a request a second at most, never a hang.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "PUBLIC_URL": _get(env, "ESS_PUBLIC_URL"),
         "TODAY": _get(env, "ESS_TODAY"),
         # Cookie hardening. The name must not be `session`/`_session`: the test identity provider's

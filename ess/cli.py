@@ -22,6 +22,7 @@ DOMAIN_COMMANDS = (
     "ess.leave.cli:leave_group",
     "ess.benefits.cli:benefits_group",
     "ess.crypto:rotate_keys_command",
+    "ess.backup:backup_command",
 )
 
 

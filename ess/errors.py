@@ -1,10 +1,17 @@
 """Domain errors and the HTTP error responses: HTML pages for people, problem+json for programs."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+# Seconds a client is asked to wait when the database does not answer: long enough for a restart or a
+# failover, short enough that people retrying by hand are not turned away for long.
+DATABASE_RETRY_AFTER = 15
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "read-only")
 
 
 class DomainError(Exception):
@@ -66,7 +73,43 @@ def _respond(status: int, detail: str | None = None, field: str | None = None, c
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
+def database_unavailable(error: Exception) -> bool:
+    """The database did not answer (down, unreachable, connection cut, SQLite locked past its busy
+    timeout, pool exhausted), as opposed to a bug in a query, which stays a 500."""
+    if isinstance(error, PoolTimeout) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return True
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite reports mistakes in a statement as OperationalError too; only these mean "unavailable".
+        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
+    return True
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_error(error: Exception):
+        from ess.db import db
+        from ess.extensions import login_manager
+
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                           str(getattr(error, "orig", None) or error).splitlines()[0][:300])
+        try:
+            db.session.rollback()  # nothing of this request is kept
+        except Exception:  # the connection is gone; the pool replaces it on the next checkout
+            db.session.invalidate()
+        # The person cannot be loaded without the database: render the page as for a visitor, so
+        # the page itself needs no query.
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(_respond(
+            503, _("The database does not answer at the moment. Nothing was saved; please try again in a moment."),
+            code="database_unavailable"))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         from ess.db import db

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, request
 from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from ess.db import db
 from ess.errors import problem
@@ -57,11 +59,26 @@ def _bearer() -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
+# Counters for when the shared store (Redis) does not answer: each process counts on its own meanwhile.
+_memory_limiter = FixedWindowRateLimiter(MemoryStorage())
+_store_unreachable_logged = False
+
+
 def _within_rate_limit(token) -> bool:
+    global _store_unreachable_logged
     if not limiter.enabled:
         return True
     item = parse_limit(current_app.config.get("TOKEN_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
-    return limiter.limiter.hit(item, "service-token", str(token.id))
+    try:
+        allowed = limiter.limiter.hit(item, "service-token", str(token.id))
+    except Exception as error:  # Redis away: programs keep working, limited per process
+        if not _store_unreachable_logged:
+            current_app.logger.warning("rate-limit store unreachable (%s); service-token limits are counted "
+                                       "in this process's memory until it answers", type(error).__name__)
+            _store_unreachable_logged = True
+        return _memory_limiter.hit(item, "service-token", str(token.id))
+    _store_unreachable_logged = False
+    return allowed
 
 
 def authenticate_request():
