@@ -1,10 +1,9 @@
 """The deciders' queue: filters, keyset pages, the badge, and a query count that does not grow."""
-from sqlalchemy import event
-
 from approvals_support import CERTIFICATE, person
 from ess.approvals import services as approvals
 from ess.approvals.models import ApprovalRequest, ApprovalState, ApprovalStep, DeciderKind, StepState
 from ess.db import db
+from query_counter import QueryCounter
 
 
 def seed_pending(app, count: int, number: str = "E1041") -> None:
@@ -21,21 +20,6 @@ def seed_pending(app, count: int, number: str = "E1041") -> None:
         db.session.add_all([ApprovalStep(request_id=r.id, position=0, decider_kind=DeciderKind.role, role="hr",
                                          state=StepState.pending, reached_at=clock.now()) for r in requests])
         db.session.commit()
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
 
 
 def queue_page_queries(app, browser) -> int:

@@ -11,7 +11,7 @@ from ess import clock
 from ess.approvals.aging import working_days_between
 from ess.approvals.models import ApprovalRequest, ApprovalState, ApprovalStep, DeciderKind, StepState
 from ess.approvals.policy import approval_policy
-from ess.approvals.services import delegators_of
+from ess.approvals.services import delegators_of, delegators_query
 from ess.db import db
 from ess.people.directory import department_and_below
 from ess.people.models import Employee
@@ -45,9 +45,11 @@ class QueuePage:
     next_cursor: str | None = None
 
 
-def _mine(user: Employee, delegators: list[int]):
-    person_steps = and_(ApprovalStep.decider_kind.in_([DeciderKind.manager, DeciderKind.person]),
-                        ApprovalStep.decider_id.in_([user.id, *delegators]))
+def _mine(user: Employee, delegators):
+    """`delegators`: a list of ids, or a SELECT of them (the badge nests it: one statement per page)."""
+    deciders = (or_(ApprovalStep.decider_id == user.id, ApprovalStep.decider_id.in_(delegators))
+                if not isinstance(delegators, list) else ApprovalStep.decider_id.in_([user.id, *delegators]))
+    person_steps = and_(ApprovalStep.decider_kind.in_([DeciderKind.manager, DeciderKind.person]), deciders)
     roles = sorted(user.roles)
     role_steps = and_(ApprovalStep.decider_kind == DeciderKind.role, ApprovalStep.role.in_(roles))
     return or_(person_steps, role_steps)
@@ -59,7 +61,7 @@ def waiting_count(user: Employee) -> int:
         select(func.count(ApprovalStep.id))
         .join(ApprovalStep.request)
         .where(ApprovalStep.state == StepState.pending, ApprovalRequest.state == ApprovalState.pending,
-               ApprovalRequest.requester_id != user.id, _mine(user, delegators_of(user)))
+               ApprovalRequest.requester_id != user.id, _mine(user, delegators_query(user)))
     ) or 0
 
 

@@ -98,14 +98,17 @@ def _advance(request: ApprovalRequest, actor: Employee) -> None:
 
 
 # Who may decide ---------------------------------------------------------------------------------------
+def delegators_query(user: Employee, day: date | None = None):
+    """SELECT of the ids of people whose steps `user` covers on `day` (today), to nest in another query."""
+    day = day or clock.today()
+    return select(Delegation.delegator_id).where(
+        Delegation.delegate_id == user.id, Delegation.starts_on <= day, Delegation.ends_on >= day
+    )
+
+
 def delegators_of(user: Employee, day: date | None = None) -> list[int]:
     """Ids of people whose steps `user` covers today."""
-    day = day or clock.today()
-    return list(db.session.scalars(
-        select(Delegation.delegator_id).where(
-            Delegation.delegate_id == user.id, Delegation.starts_on <= day, Delegation.ends_on >= day
-        )
-    ))
+    return list(db.session.scalars(delegators_query(user, day)))
 
 
 def deciding_capacity(step: ApprovalStep, user: Employee) -> tuple[bool, Employee | None]:

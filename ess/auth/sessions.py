@@ -6,10 +6,12 @@ import time
 from flask import Flask, current_app, flash, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ess.db import db
 from ess.extensions import login_manager
-from ess.people.models import Employee
+from ess.people.models import Department, Employee, EmployeeStatus
 
 KEEP_ACROSS_SIGN_IN = ("lang",)
 
@@ -21,9 +23,27 @@ def load_user(session_user_id: str) -> Employee | None:
         employee_id, version = (int(part) for part in session_user_id.split(":", 1))
     except ValueError:
         return None
-    employee = db.session.get(Employee, employee_id)
+    employee = _signed_in_person(employee_id)
     if employee is None or employee.session_version != version or not employee.is_active:
         return None
+    return employee
+
+
+def _signed_in_person(employee_id: int) -> Employee | None:
+    """One statement for what nearly every page shows: roles (with manager), department path, manager."""
+    manages = (select(Employee.id).where(Employee.manager_id == employee_id, Employee.status == EmployeeStatus.active,
+                                         Employee.id != employee_id).exists())
+    row = db.session.execute(
+        select(Employee, manages.label("has_reports"))
+        .where(Employee.id == employee_id)
+        .options(joinedload(Employee.role_grants),
+                 joinedload(Employee.department).joinedload(Department.parent),
+                 joinedload(Employee.manager).lazyload(Employee.role_grants))
+    ).unique().first()
+    if row is None:
+        return None
+    employee, has_reports = row
+    employee._has_reports = bool(has_reports)
     return employee
 
 

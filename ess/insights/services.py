@@ -455,31 +455,33 @@ def record_search_feedback(actor, query: str, found: bool) -> SearchFeedback:
 
 def popular_articles(user, limit: int = 5) -> list:
     """Articles read most in the last 90 days by the person's department (then by everyone), counting only
-    articles read by at least MIN_PEOPLE people; new articles fill the rest. Only what the person may read."""
+    articles read by at least MIN_PEOPLE people; new articles fill the rest. Only what the person may read.
+
+    One statement (the home page has a budget): each readable article falls in a tier (0: popular in my
+    department, 1: popular overall, 2: neither) and is ranked within it."""
+    from sqlalchemy import case, literal
+    from sqlalchemy.orm import lazyload
+
     from ess.knowledge.models import Article
     from ess.knowledge.search import readable_by
 
     since = clock.now() - timedelta(days=90)
-    chosen: list = []
-
-    def most_read(department_id):
-        statement = (select(Article, func.count(func.distinct(ArticleView.employee_id)).label("people"))
-                     .join(ArticleView, ArticleView.article_id == Article.id)
-                     .where(ArticleView.at >= since, readable_by(user)))
-        if department_id is not None:
-            statement = statement.where(ArticleView.department_id == department_id)
-        statement = (statement.group_by(Article.id)
-                     .having(func.count(func.distinct(ArticleView.employee_id)) >= MIN_PEOPLE)
-                     .order_by(func.count(func.distinct(ArticleView.employee_id)).desc(), Article.id)
-                     .limit(limit))
-        return [row[0] for row in db.session.execute(statement)]
-
-    for article in (most_read(user.department_id) if user.department_id else []) + most_read(None):
-        if article not in chosen:
-            chosen.append(article)
-    if len(chosen) < limit:
-        for article in db.session.scalars(select(Article).where(readable_by(user))
-                                          .order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)):
-            if article not in chosen:
-                chosen.append(article)
-    return chosen[:limit]
+    if user.department_id is not None:
+        in_department = func.count(func.distinct(
+            case((ArticleView.department_id == user.department_id, ArticleView.employee_id))))
+    else:
+        in_department = literal(0)
+    views = (select(ArticleView.article_id, in_department.label("department_people"),
+                    func.count(func.distinct(ArticleView.employee_id)).label("people"))
+             .where(ArticleView.at >= since).group_by(ArticleView.article_id).subquery())
+    department_people = func.coalesce(views.c.department_people, 0)
+    people = func.coalesce(views.c.people, 0)
+    tier = case((department_people >= MIN_PEOPLE, 0), (people >= MIN_PEOPLE, 1), else_=2)
+    return list(db.session.scalars(
+        select(Article).outerjoin(views, views.c.article_id == Article.id).where(readable_by(user))
+        .options(lazyload(Article.tags), lazyload(Article.audience))
+        .order_by(tier,
+                  case((tier == 0, department_people), (tier == 1, people), else_=0).desc(),
+                  case((tier == 2, Article.published_at)).desc(),
+                  case((tier == 2, -Article.id), else_=Article.id))
+        .limit(limit)))

@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ess.db import db
 from ess.errors import DomainError
@@ -35,11 +36,14 @@ def count_article_view(response):
             or getattr(current_user, "is_service", False)):
         return response
     try:
-        from ess.knowledge.services import get_article
+        from ess.knowledge.models import Article, ArticleStatus
 
-        article = get_article((request.view_args or {}).get("slug", ""))
-        if article is not None and article.is_visible:
-            services.record_article_view(article.id, _me())
+        # Article.is_visible in SQL, reading only the id: the page already loaded the article with its tags.
+        article_id = db.session.scalar(select(Article.id).where(
+            Article.slug == (request.view_args or {}).get("slug", ""),
+            Article.published_revision_number.is_not(None), Article.status != ArticleStatus.archived))
+        if article_id is not None:
+            services.record_article_view(article_id, _me())
             db.session.commit()
     except Exception:  # noqa: BLE001  (counting must not cost the reader the page)
         db.session.rollback()

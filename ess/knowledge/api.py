@@ -55,12 +55,14 @@ class KbSuggestOut(BaseModel):
 def search():
     query = parse_query(KbSearchQuery)
     result = services.search_articles(current_user._get_current_object(), query.q, limit=query.limit)
-    db.session.commit()  # the query log
-    return respond(KbSearchOut(total=result.total, results=[
+    answer = KbSearchOut(total=result.total, results=[
         KbSearchResult(slug=hit.article.slug, title=hit.doc.title, space=hit.article.space, lang=hit.article.lang,
                         snippet=str(hit.snippet), score=hit.score,
                         url=url_for("knowledge.article", slug=hit.article.slug))
-        for hit in result.hits]))
+        for hit in result.hits])
+    # The query log. After reading the hits: a commit expires them, and each would be read again.
+    db.session.commit()
+    return respond(answer)
 
 
 @bp.get("/kb/suggest")

@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from ess import audit, clock
 from ess.db import db
@@ -436,7 +437,10 @@ def suggest(actor, query: str, limit: int = 6) -> search.Result:
 
 
 def readable_articles(user, space: str | None = None) -> list[Article]:
-    statement = select(Article).where(search.readable_by(user)).order_by(Article.title)
+    # readable_by already applied the audience rules in SQL: loading them again would cost a statement.
+    statement = (select(Article).where(search.readable_by(user))
+                 .options(joinedload(Article.category), lazyload(Article.audience))
+                 .order_by(Article.title))
     if space:
         statement = statement.where(Article.space == space)
     return list(db.session.scalars(statement))
@@ -462,7 +466,9 @@ def pending_acknowledgements(user) -> list[Article]:
         Acknowledgement.version == Article.ack_version).exists()
     return list(db.session.scalars(
         select(Article).where(search.readable_by(user), Article.requires_ack.is_(True), Article.ack_version > 0,
-                              ~confirmed).order_by(Article.title)))
+                              ~confirmed)
+        .options(lazyload(Article.tags), lazyload(Article.audience))  # a list of titles: neither is shown
+        .order_by(Article.title)))
 
 
 def related_articles(user, article: Article, limit: int = 5) -> list[Article]:
@@ -522,4 +528,7 @@ def overdue_articles(actor, today: date | None = None) -> list[Article]:
 
 
 def get_article(slug: str) -> Article | None:
-    return db.session.scalar(select(Article).where(Article.slug == slug))
+    # One statement for what the article page shows with it (tags, audience, category, owner).
+    return db.session.scalars(select(Article).where(Article.slug == slug).options(
+        joinedload(Article.tags), joinedload(Article.audience), joinedload(Article.category),
+        joinedload(Article.owner).lazyload(Employee.role_grants))).unique().first()

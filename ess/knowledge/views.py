@@ -61,8 +61,10 @@ def search_page():
     query = request.args.get("q", "")
     page = max(request.args.get("page", 1, type=int), 1)
     result = services.search_articles(_me(), query, limit=20, offset=(page - 1) * 20) if query.strip() else None
-    db.session.commit()  # the query log
-    return render_template("knowledge/search.html", query=query, result=result, page=page)
+    html = render_template("knowledge/search.html", query=query, result=result, page=page)
+    # The query log. After rendering: a commit expires the hits, and each would be read again.
+    db.session.commit()
+    return html
 
 
 @bp.get("/a/<slug>")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ess import audit, clock
 from ess.db import db
@@ -403,7 +403,10 @@ def accrue(as_of: date | None = None, actor: Employee | None = None, progress=No
 
 # Lists and calendars ----------------------------------------------------------------------------------
 def my_requests(employee: Employee) -> list[LeaveRequest]:
+    # The list links each document: load whether there is one in the same round trip, never its bytes.
     return list(db.session.scalars(select(LeaveRequest).where(LeaveRequest.employee_id == employee.id)
+                                   .options(selectinload(LeaveRequest.attachment).load_only(
+                                       LeaveAttachment.id, LeaveAttachment.request_id, LeaveAttachment.filename))
                                    .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())))
 
 
@@ -494,10 +497,18 @@ def report(as_of: date | None = None) -> list[ReportRow]:
 
 def home_summary(employee: Employee) -> dict:
     """The "my leave" block on the home page."""
-    annual = next((b for b in balances(employee) if b.leave_type == "annual"), None)
-    upcoming = list(db.session.scalars(
+    today = clock.today()
+    # Pending requests (they reserve days) and approved ones still to come, in one statement: the home
+    # page has a budget of statements, and a person has few of either.
+    active = list(db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.employee_id == employee.id,
-                                   LeaveRequest.state.in_((RequestState.pending, RequestState.approved)),
-                                   LeaveRequest.end_date >= clock.today())
-        .order_by(LeaveRequest.start_date).limit(3)))
+                                   (LeaveRequest.state == RequestState.pending)
+                                   | ((LeaveRequest.state == RequestState.approved) & (LeaveRequest.end_date >= today)))
+        .order_by(LeaveRequest.start_date, LeaveRequest.id)))
+    annual_type = leave_policy().type("annual")
+    annual = None
+    if annual_type is not None and annual_type.tracks_balance:
+        pending = sum(float(r.days) for r in active if r.state is RequestState.pending and r.leave_type == "annual")
+        annual = _balance(employee, annual_type, _rows_by_type(employee.id).get("annual", []), pending, today)
+    upcoming = [r for r in active if r.end_date >= today][:3]
     return {"annual": annual, "upcoming": upcoming}

@@ -76,10 +76,13 @@ def index():
     me = _me()
     as_of = parse_date(request.args.get("as_of")) or clock.today()
     token = services.feed_token(me)
-    db.session.commit()  # the feed token is made on first visit
-    return render_template("leave/index.html", me=me, as_of=as_of, balances=services.balances(me, as_of),
+    page = render_template("leave/index.html", me=me, as_of=as_of, balances=services.balances(me, as_of),
                            requests=services.my_requests(me), token=token.token, today=clock.today(),
                            is_manager="manager" in me.roles)
+    # The feed token is made on first visit. Committing after rendering: a commit expires every loaded
+    # row, and the page would read them all again.
+    db.session.commit()
+    return page
 
 
 def _render_form(form: RequestForm, preview=None, error: DomainError | None = None, status: int = 200):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ess.db import db
 from ess.people.models import Department, Employee, EmployeeStatus
@@ -30,7 +30,8 @@ def search_directory(query: str = "", department_id: int | None = None, page: in
         select(Employee)
         .outerjoin(Employee.department)
         .where(Employee.status == EmployeeStatus.active)
-        .options(joinedload(Employee.department))
+        # Roles are not shown here: reading them would cost a statement for nothing.
+        .options(joinedload(Employee.department), lazyload(Employee.role_grants))
     )
     query = query.strip()[:100]
     if query:
@@ -74,6 +75,7 @@ def direct_reports(employee: Employee) -> list[Employee]:
             select(Employee)
             .where(Employee.manager_id == employee.id, Employee.id != employee.id,
                    Employee.status == EmployeeStatus.active)
+            .options(lazyload(Employee.role_grants))
             .order_by(Employee.name)
         )
     )
