@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
@@ -92,12 +92,21 @@ def claim_due(worker_id: str, limit: int = BATCH) -> list[int]:
     ))
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The same Message-ID on every attempt. A worker that dies after the server's "250 OK" and before it
+    records the message as sent leaves it to be sent again (the lease runs out): the copy then carries the
+    same Message-ID, so the receiving system can recognise the duplicate and drop it."""
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "ess.local"
+    # created_at tells apart the same id in a database rebuilt from empty (the demo, a restore elsewhere).
+    return f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
+
+
 def _email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="ess.local")
+    email["Message-ID"] = message_id(message)
     email.set_content(message.text_body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
