@@ -1,6 +1,9 @@
 """The OpenID Connect client, configured from ESS_OIDC_* through Authlib."""
 from __future__ import annotations
 
+import time
+
+import requests
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
@@ -19,9 +22,25 @@ def register_oidc_client(app: Flask) -> None:
         CLIENT_NAME,
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
-        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+        server_metadata_url=discovery_url(app),
         client_kwargs={"scope": app.config["OIDC_SCOPES"], "code_challenge_method": "S256", "timeout": 10},
     )
+
+
+def discovery_url(app: Flask | None = None) -> str:
+    return (app or current_app).config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration"
+
+
+def read_discovery() -> None:
+    """Read the provider's discovery document now (Authlib keeps the first one for the process's life).
+
+    Called as a sign-in starts: a provider that stopped answering is noticed here and explained on our
+    page, instead of the person's browser failing at the provider's address. Raises OSError (requests'
+    errors are OSErrors) or ValueError when the provider does not answer properly.
+    """
+    response = requests.get(discovery_url(), timeout=5)
+    response.raise_for_status()
+    client().server_metadata.update({**response.json(), "_loaded_at": time.time()})
 
 
 def oidc_configured(app: Flask | None = None) -> bool:
@@ -46,5 +65,5 @@ def merged_claims(token: dict) -> dict:
 
 
 def end_session_endpoint() -> str | None:
-    metadata = client().load_server_metadata()
-    return metadata.get("end_session_endpoint")
+    read_discovery()  # a provider that is down cannot end its session: sign-out then stays local
+    return client().server_metadata.get("end_session_endpoint")

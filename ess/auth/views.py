@@ -34,6 +34,11 @@ def _refuse(reason: str, message, status: int = 403, **facts):
     return render_template("auth/refused.html", message=message), status
 
 
+def _provider_down(error: Exception):
+    current_app.logger.warning("identity provider unreachable at %s: %s", request.path, type(error).__name__)
+    return render_template("auth/provider_down.html"), 503
+
+
 @bp.get("/login")
 @allow(ANONYMOUS)
 def login():
@@ -46,10 +51,10 @@ def login():
         return render_template("auth/not_configured.html"), 503
     session["next"] = next_url
     try:
+        oidc.read_discovery()
         return oidc.client().authorize_redirect(url_for("auth.callback", _external=True))
-    except Exception:  # the provider's discovery document could not be read
-        current_app.logger.exception("identity provider unreachable")
-        return render_template("auth/provider_down.html"), 503
+    except Exception as error:  # the provider's discovery document could not be read
+        return _provider_down(error)
 
 
 @bp.get("/callback")
@@ -64,6 +69,8 @@ def callback():
         claims = oidc.merged_claims(token)
     except OAuthError as exc:  # tampered or replayed state, bad code, bad id_token
         return _refuse(exc.error or "oauth_error", None, status=400)
+    except OSError as error:  # the provider went down between its login form and our code exchange
+        return _provider_down(error)
     except ValueError as exc:
         return _refuse("invalid_token", None, status=400, detail=str(exc)[:200])
     try:
