@@ -5,6 +5,7 @@ tools can build an app from any environment they like.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ESS_LOGIN_RATE_LIMIT", "20 per minute", "rate limit on the sign-in routes, per client address"),
     Setting("ESS_PUBLIC_URL", None, "the portal's public origin, used in mails (e.g. https://ess.example.com)"),
     Setting("ESS_TODAY", None, "pin today's date (YYYY-MM-DD) for demos and tests; never in production"),
+    Setting("ESS_WEBHOOK_ALLOWED_NETWORKS", None,
+            "comma-separated CIDRs of private networks webhooks may reach in production, e.g. 10.20.0.0/16"),
 )
 
 
@@ -87,6 +90,14 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         raise ConfigError("ESS_SESSION_IDLE_MINUTES must be a whole number of minutes") from None
 
     keys = [k.strip() for k in (_get(env, "ESS_ENCRYPTION_KEYS") or "").split(",") if k.strip()]
+    webhook_networks = []
+    for part in (_get(env, "ESS_WEBHOOK_ALLOWED_NETWORKS") or "").split(","):
+        if part.strip():
+            try:
+                webhook_networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(f"ESS_WEBHOOK_ALLOWED_NETWORKS: {part.strip()!r} is not a network "
+                                  "such as 10.20.0.0/16") from None
     redis_url = _get(env, "ESS_REDIS_URL")
     return {
         "ESS_ENV": ess_env,
@@ -119,6 +130,7 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "PUBLIC_URL": _get(env, "ESS_PUBLIC_URL"),
         "TODAY": _get(env, "ESS_TODAY"),
+        "WEBHOOK_ALLOWED_NETWORKS": webhook_networks,
         # Cookie hardening. The name must not be `session`/`_session`: the test identity provider's
         # cookies share the host, and cookies ignore ports.
         "SESSION_COOKIE_NAME": "ess_session",

@@ -60,6 +60,7 @@ BLUEPRINTS = (
     "ess.approvals.views:bp",
     "ess.approvals.api:bp",
     "ess.notify.views:bp",
+    "ess.webhooks.views:bp",
     "ess.profile.views:bp",
     "ess.profile.views:hr_bp",
     "ess.profile.api:bp",

@@ -13,3 +13,4 @@ from ess.leave.models import LeaveAttachment, LeaveFeedToken, LeaveRequest, Ledg
 from ess.profile.models import Dependent, EmergencyContact, PersonalDetails, SealedValue  # noqa: F401
 from ess.scim.models import ScimGroup, ScimGroupMember, ScimUser  # noqa: F401
 from ess.tokens.models import ServiceToken  # noqa: F401
+from ess.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401

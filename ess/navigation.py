@@ -50,6 +50,7 @@ NAV_ITEMS = (
     NavItem("insights.index", _l("Insights"), frozenset({"hr", "it_author", "admin"})),
     NavItem("notify.index", _l("Outbox"), frozenset({"admin"})),
     NavItem("tokens.index", _l("Service tokens"), frozenset({"admin"})),
+    NavItem("webhooks.index", _l("Webhooks"), frozenset({"admin"})),
 )
 
 

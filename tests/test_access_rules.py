@@ -76,6 +76,21 @@ MATRIX = {
                                                ADMIN: 200}),
     "notify.retry": ("POST", "/admin/outbox/{failed_mail}/retry",
                      {ANON: 302, EMPLOYEE: 403, MANAGER: 403, HR: 403, IT_AUTHOR: 403, ADMIN: 302}),
+    # Webhooks: administrators only; {webhook} has a given-up {webhook_delivery}.
+    "webhooks.index": ("GET", "/admin/webhooks/", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 200}),
+    "webhooks.create": ("POST", "/admin/webhooks/", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 422}),
+    "webhooks.detail": ("GET", "/admin/webhooks/{webhook}", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 200}),
+    "webhooks.update": ("POST", "/admin/webhooks/{webhook}", {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 422}),
+    "webhooks.set_enabled": ("POST", "/admin/webhooks/{webhook}/enabled",
+                             {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 302}, {"enabled": "0"}),
+    "webhooks.delete": ("POST", "/admin/webhooks/{webhook}/delete",
+                        {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 302}),
+    "webhooks.rotate_secret": ("POST", "/admin/webhooks/{webhook}/rotate-secret",
+                               {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 200}),
+    "webhooks.send_test": ("POST", "/admin/webhooks/{webhook}/test",
+                           {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 302}),
+    "webhooks.redeliver": ("POST", "/admin/webhooks/{webhook}/deliveries/{webhook_delivery}/redeliver",
+                           {ANON: 302, **{i: 403 for i in SIGNED_IN}, ADMIN: 302}),
     # Benefits: {enrolment} is EMPLOYEE's pending dental choice, {life_event} EMPLOYEE's marriage with a document.
     "benefits.index": ("GET", "/benefits/", {ANON: 302, **SIGNED_IN}),
     "benefits.enrol_form": ("GET", "/benefits/enrol?plan=dental", {ANON: 302, **SIGNED_IN}),
@@ -239,7 +254,24 @@ def make_objects(app) -> dict:
         benefit_objects = _benefit_objects(owner)
         db.session.commit()
         return {**benefit_objects, "approval": approval.id, "delegation": delegation.id, "failed_mail": failed.id,
-                **_helpdesk_objects(owner)}
+                **_helpdesk_objects(owner), **_webhook_objects()}
+
+
+def _webhook_objects() -> dict:
+    """A webhook (a fresh name for each identity) with one delivery that was given up."""
+    import uuid
+
+    from ess.db import db
+    from ess.notify.models import OutboxState
+    from ess.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    webhook = WebhookSubscription(name=f"hook-{uuid.uuid4().hex[:8]}", url="https://hooks.example/ess",
+                                  events=["approval.decided"], kinds=[], secret="whsec_matrix")
+    delivery = WebhookDelivery(uuid=str(uuid.uuid4()), subscription=webhook, event="webhook.test", body="{}",
+                               state=OutboxState.failed, attempts=8)
+    db.session.add_all([webhook, delivery])
+    db.session.commit()
+    return {"webhook": webhook.id, "webhook_delivery": delivery.id}
 
 
 def _helpdesk_objects(owner) -> dict:

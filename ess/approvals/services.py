@@ -1,7 +1,7 @@
 """Use cases of the approval engine: submit, decide, send back, answer, withdraw, cancel, delegate.
 
 Every function takes the acting person, flushes and never commits; the caller commits once. Mails go
-to the outbox in the same transaction (ess.approvals.mails).
+to the outbox in the same transaction (ess.approvals.mails), and so do webhooks for decided requests.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from ess.approvals.registry import get_kind
 from ess.db import db
 from ess.errors import DomainError
 from ess.people.models import Employee, EmployeeStatus
+from ess.webhooks import services as webhooks
 
 MAX_COMMENT = 4000
 
@@ -95,6 +96,7 @@ def _advance(request: ApprovalRequest, actor: Employee) -> None:
     get_kind(request.kind).apply(request, actor)
     _event(request, actor, "applied")
     mails.decided(request)
+    webhooks.request_decided(request, actor)
 
 
 # Who may decide ---------------------------------------------------------------------------------------
@@ -227,6 +229,7 @@ def reject(request_id: int, *, actor: Employee, reason: str, expected_version: i
         kind.on_reject(request, actor)
     _audit_decision(request, step, actor, on_behalf_of, "rejected")
     mails.decided(request)
+    webhooks.request_decided(request, actor)
     db.session.flush()
     return request
 
@@ -272,6 +275,7 @@ def withdraw(request_id: int, *, actor: Employee, expected_version: int | None =
     if kind.on_withdraw:
         kind.on_withdraw(request, actor)
     audit.record("approval.withdrawn", actor=actor, subject=request)
+    webhooks.request_decided(request, actor)
     db.session.flush()
     return request
 
@@ -290,6 +294,7 @@ def cancel(request_id: int, *, actor: Employee, reason: str, expected_version: i
         kind.on_cancel(request, actor)
     audit.record("approval.cancelled", actor=actor, subject=request, changes={"reason": reason})
     mails.decided(request)
+    webhooks.request_decided(request, actor)
     db.session.flush()
     return request
 

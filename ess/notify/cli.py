@@ -1,4 +1,4 @@
-"""`flask ess worker`: deliver the outbox."""
+"""`flask ess worker`: deliver the outbox (mail and webhooks)."""
 from __future__ import annotations
 
 import signal
@@ -16,7 +16,8 @@ from ess.notify.delivery import SmtpSettingsError, deliver_due
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker(once: bool, interval: float):
-    """Send queued mail over SMTP (ESS_SMTP_URL), retrying with backoff. Safe to run several at once."""
+    """Send queued mail over SMTP (ESS_SMTP_URL) and webhooks over HTTP, retrying with backoff. Safe to run
+    several at once."""
     stopping = False
 
     def stop(*_):

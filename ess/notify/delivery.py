@@ -1,4 +1,5 @@
-"""The mail worker: lease due messages, send them over SMTP, retry with backoff, give up after a limit."""
+"""The outbox worker: lease due rows, deliver them (mail over SMTP, webhooks over HTTP), retry with backoff,
+give up after a limit."""
 from __future__ import annotations
 
 import smtplib
@@ -15,7 +16,7 @@ from sqlalchemy import or_, select, update
 
 from ess import clock
 from ess.db import db
-from ess.notify.models import OutboxMessage, OutboxState
+from ess.notify.models import Deliverable, OutboxMessage, OutboxState
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
@@ -56,28 +57,27 @@ def smtp_settings(url: str | None) -> dict:
     }
 
 
-def claim_due(worker_id: str, limit: int = BATCH) -> list[int]:
-    """Lease up to `limit` due messages for this worker and commit, so no other worker takes them."""
+def claim_due(worker_id: str, limit: int = BATCH, model: type[Deliverable] = OutboxMessage) -> list[int]:
+    """Lease up to `limit` due rows of `model` for this worker and commit, so no other worker takes them."""
     now = clock.now()
     due = (
-        select(OutboxMessage.id)
+        select(model.id)
         .where(
-            OutboxMessage.state == OutboxState.pending,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            model.state == OutboxState.pending,
+            model.next_attempt_at <= now,
+            or_(model.locked_until.is_(None), model.locked_until < now),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers instead
     )
     ids = list(db.session.scalars(due))
     if ids:
         # The lease condition is repeated so a worker that read the same rows without SKIP LOCKED
-        # (SQLite) cannot take a message another worker leased in between.
+        # (SQLite) cannot take a row another worker leased in between.
         result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids),
-                   or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+            update(model)
+            .where(model.id.in_(ids), or_(model.locked_until.is_(None), model.locked_until < now))
             .values(locked_by=worker_id, locked_until=now + LEASE)
             .execution_options(synchronize_session=False)
         )
@@ -87,9 +87,29 @@ def claim_due(worker_id: str, limit: int = BATCH) -> list[int]:
     db.session.commit()
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.locked_by == worker_id)
-    ))
+    return list(db.session.scalars(select(model.id).where(model.id.in_(ids), model.locked_by == worker_id)))
+
+
+def record_failure(row: Deliverable, error: str, report: DeliveryReport) -> None:
+    """One failed attempt: try again after the backoff, or give up at the limit."""
+    row.attempts += 1
+    row.last_error = error[:500]
+    row.locked_by = row.locked_until = None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.state = OutboxState.failed
+        report.failed += 1
+    else:
+        row.next_attempt_at = clock.now() + backoff(row.attempts)
+        report.retried += 1
+
+
+def record_success(row: Deliverable, report: DeliveryReport) -> None:
+    row.attempts += 1
+    row.state = OutboxState.sent
+    row.sent_at = clock.now()
+    row.locked_by = row.locked_until = None
+    row.last_error = None
+    report.sent += 1
 
 
 def message_id(message: OutboxMessage) -> str:
@@ -124,7 +144,9 @@ def _connect(settings: dict) -> smtplib.SMTP:
 
 
 def deliver_due(worker_id: str | None = None) -> DeliveryReport:
-    """Send what is due. Each message's outcome is committed on its own."""
+    """Deliver what is due: mail, then webhooks. Each row's outcome is committed on its own."""
+    from ess.webhooks.delivery import deliver_due_webhooks
+
     worker_id = worker_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
     report = DeliveryReport()
     settings = smtp_settings(current_app.config.get("SMTP_URL"))
@@ -138,33 +160,21 @@ def deliver_due(worker_id: str | None = None) -> DeliveryReport:
             connection.send_message(_email(message))
         except (OSError, smtplib.SMTPException) as error:
             connection = None
-            message.attempts += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
-            message.locked_by = message.locked_until = None
-            if message.attempts >= MAX_ATTEMPTS:
-                message.state = OutboxState.failed
-                report.failed += 1
-            else:
-                message.next_attempt_at = clock.now() + backoff(message.attempts)
-                report.retried += 1
+            record_failure(message, f"{type(error).__name__}: {error}", report)
         else:
-            message.attempts += 1
-            message.state = OutboxState.sent
-            message.sent_at = clock.now()
-            message.locked_by = message.locked_until = None
-            message.last_error = None
-            report.sent += 1
+            record_success(message, report)
         db.session.commit()
     if connection is not None:
         try:
             connection.quit()
         except (OSError, smtplib.SMTPException):
             pass
+    deliver_due_webhooks(worker_id, report)
     return report
 
 
-def retry_failed(message: OutboxMessage) -> None:
-    """An admin sends a given-up message again."""
+def retry_failed(message: Deliverable) -> None:
+    """An admin sends a given-up message (or a webhook delivery) again."""
     message.state = OutboxState.pending
     message.attempts = 0
     message.next_attempt_at = clock.now()

@@ -22,8 +22,14 @@ def index():
     waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.pending,
                                                              OutboxMessage.attempts > 0)
                                  .order_by(OutboxMessage.next_attempt_at).limit(100)).all()
+    # Webhook deliveries share the outbox; they are listed per webhook, so only their troubles are counted here.
+    from ess.webhooks.models import WebhookDelivery
+
+    webhook_trouble = db.session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+        (WebhookDelivery.state == OutboxState.failed)
+        | ((WebhookDelivery.state == OutboxState.pending) & (WebhookDelivery.attempts > 0))))
     return render_template("notify/outbox.html", counts=counts, failed=failed, waiting=waiting,
-                           states=OutboxState)
+                           states=OutboxState, webhook_trouble=webhook_trouble)
 
 
 @bp.post("/<int:message_id>/retry")
