@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 # Seconds a client is asked to wait when the database does not answer: long enough for a restart or a
@@ -109,6 +110,15 @@ def register_error_handlers(app: Flask) -> None:
             code="database_unavailable"))
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale_data(error: StaleDataError):
+        """A versioned record changed between our reading it and writing it: refuse rather than overwrite."""
+        from ess.db import db
+
+        db.session.rollback()
+        return _respond(409, _("Someone else changed this meanwhile. Reload the page to see the current "
+                               "version, then try again."), code="changed_meanwhile")
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

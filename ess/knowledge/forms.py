@@ -41,6 +41,7 @@ def form_from_article(article) -> dict:
     """The editor's initial values for an existing article."""
     return {
         "title": article.title, "slug": article.slug, "space": article.space, "lang": article.lang,
+        "base_revision": article.current_revision_number,
         "category": article.category.name if article.category else "",
         "tags": ", ".join(t.name for t in article.tags), "summary": article.summary, "body": article.body,
         "requires_ack": article.requires_ack, "owner": article.owner.employee_no if article.owner else "",

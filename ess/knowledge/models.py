@@ -122,6 +122,9 @@ class Article(db.Model):
         Index("ix_kb_articles_space_status", "space", "status"),
         Index("ix_kb_articles_translation_of_id", "translation_of_id"),
     )
+    # Every UPDATE names the revision number it read: a writer that read an older one changes nothing and
+    # gets StaleDataError (a 409) instead of silently overwriting. Only a new revision moves the number.
+    __mapper_args__ = {"version_id_col": current_revision_number, "version_id_generator": False}
 
     # Who may do what -------------------------------------------------------------------------------
     @property

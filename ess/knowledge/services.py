@@ -10,11 +10,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import joinedload, lazyload
 
 from ess import audit, clock
 from ess.db import db
-from ess.errors import DomainError
+from ess.errors import ConflictError, DomainError
 from ess.knowledge import search
 from ess.knowledge.models import (AUTHOR_ROLES, LANGS, SPACES, Acknowledgement, Article, ArticleStatus, Attachment,
                                   AudienceRule, Category, Feedback, Revision, SearchQuery, Tag)
@@ -215,9 +216,31 @@ def create_article(actor, data: ArticleData, *, source: str = "web", note: str =
     return article
 
 
-def update_article(actor, article: Article, data: ArticleData, *, source: str = "web", note: str = "") -> bool:
-    """Save a change as a new revision; returns False (and writes nothing) when nothing changed."""
+class EditConflict(ConflictError):
+    def __init__(self):
+        super().__init__(
+            _l("Someone else saved this article while you were editing. Your changes below were not saved: "
+               "copy what you need, reload the page to see the current text, and save again."),
+            field="base_revision", code="edit_conflict")
+
+
+def update_article(actor, article: Article, data: ArticleData, *, source: str = "web", note: str = "",
+                   base_revision: int | None = None) -> bool:
+    """Save a change as a new revision; returns False (and writes nothing) when nothing changed.
+
+    `base_revision` is the revision the editor started from: when someone saved another one since, the
+    change is refused (EditConflict) rather than written over theirs.
+    """
     _require_author(actor)
+    if base_revision is not None and base_revision != article.current_revision_number:
+        raise EditConflict()
+    try:
+        return _update_article(actor, article, data, source=source, note=note)
+    except StaleDataError:  # saved by someone else between our reading and our writing
+        raise EditConflict() from None
+
+
+def _update_article(actor, article: Article, data: ArticleData, *, source: str, note: str) -> bool:
     if article.status is ArticleStatus.archived:
         article.edited()  # refuses: reopen first
     if source == "web":

@@ -184,7 +184,8 @@ def edit(slug: str):
         return _editor(forms.form_from_article(article), article=article)
     try:
         data = forms.article_from_form(request.form)
-        changed = services.update_article(me, article, data, note=request.form.get("note", ""))
+        changed = services.update_article(me, article, data, note=request.form.get("note", ""),
+                                          base_revision=request.form.get("base_revision", type=int))
     except DomainError as error:
         db.session.rollback()
         return _editor(request.form.to_dict() | {
