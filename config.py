@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ESS_LOGIN_RATE_LIMIT", "20 per minute", "rate limit on the sign-in routes, per client address"),
     Setting("ESS_PUBLIC_URL", None, "the portal's public origin, used in mails (e.g. https://ess.example.com)"),
     Setting("ESS_TODAY", None, "pin today's date (YYYY-MM-DD) for demos and tests; never in production"),
+    Setting("ESS_BENCH_SQL_COUNT", "0", "1: every response carries X-SQL-Statements (for bench/; not in production)"),
     Setting("ESS_WEBHOOK_ALLOWED_NETWORKS", None,
             "comma-separated CIDRs of private networks webhooks may reach in production, e.g. 10.20.0.0/16"),
 )
@@ -130,6 +131,7 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "PUBLIC_URL": _get(env, "ESS_PUBLIC_URL"),
         "TODAY": _get(env, "ESS_TODAY"),
+        "BENCH_SQL_COUNT": _flag(_get(env, "ESS_BENCH_SQL_COUNT"), default=False),
         "WEBHOOK_ALLOWED_NETWORKS": webhook_networks,
         # Cookie hardening. The name must not be `session`/`_session`: the test identity provider's
         # cookies share the host, and cookies ignore ports.

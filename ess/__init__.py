@@ -29,6 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_templates(app)
     register_errors(app)
     register_commands(app)
+    if app.config.get("BENCH_SQL_COUNT"):
+        from ess.sqlcount import count_statements
+
+        count_statements(app)
     return app
 
 

@@ -23,6 +23,7 @@ DOMAIN_COMMANDS = (
     "ess.benefits.cli:benefits_group",
     "ess.crypto:rotate_keys_command",
     "ess.backup:backup_command",
+    "bench.seed:bench_group",  # benchmark data (bench/): refuses production databases
 )
 
 
