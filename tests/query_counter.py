@@ -5,10 +5,10 @@ from sqlalchemy import event
 
 
 class QueryCounter:
-    """Records every statement sent through `engine` while the block runs."""
+    """Records every statement (and its parameters) sent through `engine` while the block runs."""
 
     def __init__(self, engine):
-        self.engine, self.statements = engine, []
+        self.engine, self.statements, self.executed = engine, [], []
 
     @property
     def count(self) -> int:
@@ -21,8 +21,9 @@ class QueryCounter:
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._record)
 
-    def _record(self, connection, cursor, statement, *args):
+    def _record(self, connection, cursor, statement, parameters, *args):
         self.statements.append(statement)
+        self.executed.append((statement, parameters))
 
     def report(self) -> str:
         return "\n".join(f"  {i + 1}. {' '.join(s.split())[:160]}" for i, s in enumerate(self.statements))

@@ -143,6 +143,8 @@ class ApprovalStep(db.Model):
     __table_args__ = (
         Index("ix_approval_steps_queue", "state", "decider_kind", "decider_id", "role", "reached_at"),
         Index("ix_approval_steps_request_id", "request_id"),
+        # "Decided by me" (the queue's other states): a decider's history, newest first.
+        Index("ix_approval_steps_decided_by", "decided_by_id", "decided_at"),
     )
 
     def reach(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from sqlalchemy import and_, column, exists, func, or_, select, text
+from sqlalchemy.orm import lazyload
 
 from ess.db import db
 from ess.knowledge import tokens as tk
@@ -201,7 +202,10 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
     result = Result(query=query, terms=terms)
     if not query:
         return result
-    base = select(SearchDoc, Article).join(Article, Article.id == SearchDoc.article_id).where(readable_by(user))
+    # readable_by applies the audience in SQL and hits show the doc's own tags: loading either relation for
+    # every matching row would cost two statements that read much of both tables.
+    base = (select(SearchDoc, Article).join(Article, Article.id == SearchDoc.article_id).where(readable_by(user))
+            .options(lazyload(Article.tags), lazyload(Article.audience)))
     rows = list(db.session.execute(base.where(_engine_match(terms)))) if terms else []
     words = list(terms)
     if rows:
