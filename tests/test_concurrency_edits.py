@@ -12,11 +12,13 @@ from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
+from ess.audit import AuditEvent
 from ess.db import db
 from ess.errors import ConflictError
 from ess.knowledge import services as kb
 from ess.knowledge.models import Article, Revision
 from ess.people.models import Employee
+from ess.profile.models import PersonalDetails
 
 CONFLICT = "다른 사람이 이 글을 저장했습니다"
 
@@ -66,11 +68,20 @@ class _FormValues(HTMLParser):
             self._select = None
 
 
-def editor_form(page: str) -> dict:
+def form_values(page: str, marker: str) -> dict:
+    """The first form after `marker` in the page."""
     parser = _FormValues()
-    start = page.index('class="card kb-editor"')
+    start = page.index(marker)
     parser.feed(page[start:page.index("</form>", start)])
     return {name: values if len(values) > 1 else values[0] for name, values in parser.values.items()}
+
+
+def editor_form(page: str) -> dict:
+    return form_values(page, 'class="card kb-editor"')
+
+
+def details_form(page: str) -> dict:
+    return form_values(page, 'id="details"')
 
 
 def revisions(app, slug):
@@ -142,3 +153,34 @@ def test_two_saves_at_the_same_moment_make_one_revision_and_one_refusal(app, dem
         article = db.session.scalar(select(Article).where(Article.slug == slug))
         assert (article.current_revision_number, article.body) == (2, winner)
         assert db.session.scalar(select(func.count()).select_from(Revision)) == 2
+
+
+def junho_details(app):
+    with app.app_context():
+        details = db.session.scalar(select(PersonalDetails).where(PersonalDetails.employee_id == person("E1041").id))
+        return details.mobile_phone, details.address_detail
+
+
+def test_employee_and_hr_changing_one_record_keep_both_changes(app, demo, browser):
+    """HR corrects Junho's phone while Junho has his details open and changes his address: both stay. When
+    Junho then changes the phone from the same (now old) page, he is told HR changed it, and it stays."""
+    junho, hr = browser("E1041"), browser("E1011")
+    mine = details_form(junho.get("/me").get_data(as_text=True))
+    theirs = details_form(hr.get("/hr/employees/E1041").get_data(as_text=True))
+    assert mine["mobile_phone"] == theirs["mobile_phone"] == "010-2345-6789"
+    assert mine["shown.mobile_phone"] == "010-2345-6789"
+
+    assert hr.post("/hr/employees/E1041/details", {**theirs, "mobile_phone": "010-3000-4000"}).status_code == 302
+    saved = junho.post("/me/details", {**mine, "address.detail": "102동 301호"})
+    assert saved.status_code == 302
+    assert junho_details(app) == ("010-3000-4000", "102동 301호"), "HR's phone survived Junho's save"
+
+    refused = junho.post("/me/details", {**mine, "mobile_phone": "010-9999-8888"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "다른 사람이 이 값을 바꾸었습니다" in page and "010-9999-8888" in page
+    assert junho_details(app) == ("010-3000-4000", "102동 301호")
+    with app.app_context():
+        phone_changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "profile.changed")
+                                           .order_by(AuditEvent.id)).all()
+        assert [sorted(k for k in e.changes if k != "via") for e in phone_changes] == [["mobile_phone"], ["address"]]

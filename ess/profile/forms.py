@@ -15,6 +15,9 @@ ADDRESS_KEYS = ("address.country", "address.postal_code", "address.road", "addre
 PERSONAL_FIELDS = ("legal_name", "preferred_name", "name_en", "personal_email", "mobile_phone", "address")
 BANK_KEYS = ("bank_account.bank", "bank_account.number", "bank_account.holder")
 RRN_KEYS = ("resident_registration_number.number", "resident_registration_number.new_scheme")
+# The details form also carries, hidden, each value as it was shown ("shown.<key>"), so a save writes only
+# what the person changed and notices what someone else (the employee, HR) changed since.
+SHOWN = "shown."
 ITEM_KEYS = {
     "emergency_contacts": ("name", "relation", "phone"),
     "dependents": ("name", "relation", "birth_date"),
@@ -25,10 +28,27 @@ ITEM_KEYS = {
 class Form:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, Any] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_request(cls, form, keys) -> Form:
-        return cls({key: form.get(key, "") for key in keys})
+        return cls({key: form.get(key, "") for key in keys},
+                   shown={key: form[SHOWN + key] for key in keys if SHOWN + key in form})
+
+    def edited(self) -> Form:
+        """Only what the person changed, a composite (the address) whole when any part changed; everything
+        when the page sent no shown values."""
+        if not self.shown:
+            return self
+        changed = {key.split(".", 1)[0] for key, value in self.values.items() if self.shown.get(key) != value}
+        return Form({key: value for key, value in self.values.items() if key.split(".", 1)[0] in changed},
+                    shown=self.shown)
+
+    def changed_meanwhile(self, current: Form) -> list[str]:
+        """Inputs the person changed that someone else changed too, to something else, since the page was
+        shown: saving them would silently undo the other change."""
+        return [key for key, value in self.values.items()
+                if key in self.shown and value != self.shown[key] and current.get(key) not in (self.shown[key], value)]
 
     def get(self, key: str) -> str:
         return self.values.get(key) or ""
@@ -72,7 +92,7 @@ def details_form(values: dict[str, Any], keys: list[str]) -> Form:
         else:
             value = values.get(key)
             filled[key] = "" if value is None else str(value)
-    return Form(filled)
+    return Form(filled, shown=dict(filled))
 
 
 def bank_form(account: dict | None) -> Form:

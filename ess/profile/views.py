@@ -142,7 +142,17 @@ def _back(links: Links, anchor: str):
 
 def _update(subject: Employee, *, as_hr: bool, form_name: str, keys, anchor: str):
     form = Form.from_request(request.form, keys)
-    change = form.change()
+    if form.shown:
+        details = services.details_for(subject)
+        current = details_form({name: read(subject, details, name) for name in LABELS if name not in LIST_FIELDS},
+                               keys)
+        stale = form.changed_meanwhile(current)
+        if stale:
+            message = _("Someone else changed this while you were editing. Reload the page to see the current "
+                        "value, then change it again if you still need to.")
+            return render_record(subject, as_hr=as_hr, forms={form_name: form.with_errors(
+                {key: message for key in stale})}, status=409)
+    change = form.edited().change()
     if form_name == "rrn":
         change["resident_registration_number"]["new_scheme"] = as_hr and bool(
             request.form.get("resident_registration_number.new_scheme"))
