@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 # Every blueprint, page blueprints before their JSON ones; "module:attribute".
 BLUEPRINTS = (
     "ess.home.views:bp",
+    "ess.assets:bp",
     "ess.auth.views:bp",
     "ess.people.views:bp",
     "ess.people.api:bp",
@@ -112,7 +113,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
+    from ess.assets import register_assets
     from ess.navigation import navigation_for
+
+    register_assets(app)
 
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.trim_blocks = True

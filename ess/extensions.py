@@ -3,6 +3,7 @@
 The OIDC client is not here: Authlib's registry caches clients, so each app gets its own (ess.auth.oidc).
 """
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,5 +17,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()
 
-__all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter"]
+__all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter", "compress"]

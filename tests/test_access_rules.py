@@ -12,6 +12,7 @@ SIGNED_IN = {identity: 200 for identity in IDENTITIES if identity != ANON}
 
 MATRIX = {
     "static": ("GET", "/static/css/ess.css", {ANON: 200, **SIGNED_IN}),
+    "assets.file": ("GET", "/assets/ess.css", {ANON: 200, **SIGNED_IN}),
     "home.index": ("GET", "/", {ANON: 302, **SIGNED_IN}),
     "home.healthz": ("GET", "/healthz", {ANON: 200, **SIGNED_IN}),
     "auth.login": ("GET", "/auth/login", {ANON: 302, **{i: 302 for i in SIGNED_IN}}),

@@ -4,7 +4,10 @@ badge) and the knowledge search (page, JSON, suggestions) with Korean queries.
 The tables that grow with a company are filled with thousands of rows (Core bulk inserts) and analysed, the
 pages are requested, and every statement they sent is explained by the database itself: PostgreSQL's
 `EXPLAIN` must show no sequential scan of a large table, SQLite's `EXPLAIN QUERY PLAN` no `SCAN` of one
-without an index. Tables that stay small (departments, delegations, a page of rows) may be scanned.
+without an index. Tables that stay small (departments, delegations, audience rules) may be scanned.
+
+Not covered, because they read their table whole by design (LIKE '%…%'): the directory, the queue's filter
+by requester name, and the knowledge search's substring fallback for one-syllable or token-less queries.
 """
 from __future__ import annotations
 
