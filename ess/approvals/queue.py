@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ess import clock
@@ -56,13 +56,23 @@ def _mine(user: Employee, delegators):
 
 
 def waiting_count(user: Employee) -> int:
-    """The navigation badge: steps waiting for this person's decision."""
-    return db.session.scalar(
-        select(func.count(ApprovalStep.id))
-        .join(ApprovalStep.request)
-        .where(ApprovalStep.state == StepState.pending, ApprovalRequest.state == ApprovalState.pending,
-               ApprovalRequest.requester_id != user.id, _mine(user, delegators_query(user)))
-    ) or 0
+    """The navigation badge: steps waiting for this person's decision.
+
+    Counted per kind of decider and added up, so each part is a range of ix_approval_steps_queue: a single
+    OR over both (as in `_mine`) made PostgreSQL read every pending step of the company on every page,
+    30 ms at 10,000 people (bench/README.md).
+    """
+    def waiting(*conditions):
+        return (select(func.count(ApprovalStep.id)).join(ApprovalStep.request)
+                .where(ApprovalStep.state == StepState.pending, ApprovalRequest.state == ApprovalState.pending,
+                       ApprovalRequest.requester_id != user.id, *conditions)
+                .scalar_subquery())
+
+    deciders = select(literal(user.id)).union(delegators_query(user))
+    as_person = waiting(ApprovalStep.decider_kind.in_([DeciderKind.manager, DeciderKind.person]),
+                        ApprovalStep.decider_id.in_(deciders))
+    as_role = waiting(ApprovalStep.decider_kind == DeciderKind.role, ApprovalStep.role.in_(sorted(user.roles)))
+    return db.session.scalar(select(as_person + as_role)) or 0
 
 
 def _age(reached: datetime | None, today: date) -> int:
