@@ -184,3 +184,37 @@ def test_employee_and_hr_changing_one_record_keep_both_changes(app, demo, browse
         phone_changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "profile.changed")
                                            .order_by(AuditEvent.id)).all()
         assert [sorted(k for k in e.changes if k != "via") for e in phone_changes] == [["mobile_phone"], ["address"]]
+
+
+def test_any_write_over_a_record_changed_meanwhile_is_a_409_not_a_500(app, demo, browser):
+    """A versioned record (here an article, moved on by another connection while this request worked on it)
+    refuses the stale write everywhere, not only in the editor: the page says so and nothing is written."""
+    from flask import Blueprint
+    from sqlalchemy import create_engine, text
+
+    from ess.security import allow
+
+    slug = an_article(app)
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    stale = Blueprint("stale_write", __name__)
+
+    @stale.post("/stale-write")
+    @allow("hr")
+    def stale_write():
+        article = db.session.scalar(select(Article).where(Article.slug == slug))
+        with other.begin() as connection:  # someone else saves revision 2 meanwhile
+            connection.execute(text("UPDATE kb_articles SET current_revision_number = 2 WHERE slug = :slug"),
+                               {"slug": slug})
+        article.summary = "덮어쓰기"
+        db.session.flush()
+        return "written"
+
+    app.register_blueprint(stale)
+    try:
+        response = browser("E1011").post("/stale-write")
+    finally:
+        other.dispose()
+    assert response.status_code == 409
+    assert "그사이에 다른 사람이 이 내용을 바꾸었습니다" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Article.summary).where(Article.slug == slug)) == ""
