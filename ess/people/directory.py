@@ -65,8 +65,10 @@ def department_and_below(department_id: int) -> set[int]:
     return found
 
 
-def departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.name)))
+def departments() -> list:
+    """(id, name) of every department, for filter lists: plain rows, since a large company has hundreds and
+    mapping each to an object cost more than the rest of the page (bench/README.md)."""
+    return list(db.session.execute(select(Department.id, Department.name).order_by(Department.name)))
 
 
 def direct_reports(employee: Employee) -> list[Employee]:
