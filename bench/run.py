@@ -218,10 +218,25 @@ def judge(result: dict) -> list[str]:
             missed.append(f"worker {pid}: peak RSS {peak:.0f} MB > {MAX_RSS_MB} MB")
     if result.get("worker_restarts"):
         missed.append(f"{result['worker_restarts']} worker(s) restarted (see gunicorn_log_tail)")
+    for name, page in result.get("sql_compared_with", {}).get("pages", {}).items():
+        if not page["same"]:
+            missed.append(f"{name}: {page['now']} SQL statements here, {page['before']} at "
+                          f"{result['sql_compared_with']['employees']} employees")
     soak = result.get("soak")
     if soak and not soak["ok"]:
         missed.append(f"soak: {soak['verdict']}")
     return missed
+
+
+def compare_sql(earlier: dict, now: dict) -> dict:
+    """Statements per page here and in an earlier run on a smaller company: the budget wants them equal."""
+    pages = {}
+    for name in BUDGETED:
+        before, after = earlier["pages"].get(name, {}), now["pages"].get(name, {})
+        pages[name] = {"before": [before.get("sql_min"), before.get("sql_max")],
+                       "now": [after.get("sql_min"), after.get("sql_max")]}
+        pages[name]["same"] = pages[name]["before"] == pages[name]["now"]
+    return {"run": earlier["name"], "employees": earlier["data"]["employees"], "pages": pages}
 
 
 def soak_verdict(samples: list[dict]) -> dict:
@@ -266,6 +281,11 @@ def table(result: dict) -> str:
               f"{result['load_before']} / {result['load_after']}."]
     if result.get("soak"):
         lines.append(f"Soak: {result['soak']['verdict']} — {'ok' if result['soak']['ok'] else 'NOT OK'}.")
+    compared = result.get("sql_compared_with")
+    if compared:
+        same = [name for name, page in compared["pages"].items() if page["same"]]
+        lines.append(f"SQL statements per page equal to the run at {compared['employees']} employees for "
+                     f"{len(same)} of {len(compared['pages'])} pages.")
     lines.append("Budgets: " + ("all met" if not result["missed"] else "; ".join(result["missed"])))
     return "\n".join(lines)
 
@@ -282,6 +302,7 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--soak", action="store_true", help="ten minutes; also judge memory and connections")
     parser.add_argument("--sample", type=int, default=3000, help="how many different employees sign in")
+    parser.add_argument("--compare", help="NAME of an earlier run (e.g. at 100 people): SQL statements must match")
     args = parser.parse_args()
     if args.soak and args.duration == 120:
         args.duration = 600
@@ -323,6 +344,8 @@ def main() -> int:
               "samples": sampler.samples}
     if args.soak:
         result["soak"] = soak_verdict(sampler.samples)
+    if args.compare:
+        result["sql_compared_with"] = compare_sql(json.loads((RESULTS / f"{args.compare}.json").read_text()), result)
     result["missed"] = judge(result)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     text = f"## {args.name} — {started:%Y-%m-%d %H:%M} UTC\n\n" + table(result) + "\n"

@@ -525,53 +525,81 @@ def _enrolment(enrolment_id, person, plan, option, cost, state, effective_from, 
 
 
 # Articles ---------------------------------------------------------------------------------------------
-TOPICS_KO = [
-    ("연차휴가", "휴가", ["연차", "휴가", "신청"]), ("병가", "휴가", ["병가", "진단서"]),
-    ("급여명세서", "급여", ["급여", "명세서"]), ("연말정산", "급여", ["연말정산", "세금"]),
-    ("복리후생", "복리후생", ["복지포인트", "복리후생"]), ("단체보험", "복리후생", ["보험", "청구"]),
-    ("재택근무", "근무", ["재택근무", "근무"]), ("출장비", "경비", ["출장", "경비", "정산"]),
-    ("VPN 접속", "네트워크", ["VPN", "원격"]), ("노트북 교체", "장비", ["노트북", "장비"]),
-    ("비밀번호 변경", "계정", ["비밀번호", "계정"]), ("메일 설정", "메일", ["메일", "Outlook"]),
-    ("프린터 연결", "장비", ["프린터"]), ("와이파이", "네트워크", ["Wi-Fi", "무선"]),
-    ("경조사", "휴가", ["경조사", "경조금"]), ("교육 지원", "교육", ["교육", "자기계발"]),
-]
-TOPICS_EN = [
-    ("annual leave", "Leave", ["leave", "annual"]), ("sick leave", "Leave", ["sick", "leave"]),
-    ("payslips", "Payroll", ["payroll", "payslip"]), ("year-end tax settlement", "Payroll", ["tax"]),
-    ("welfare points", "Benefits", ["benefits", "points"]), ("group insurance", "Benefits", ["insurance"]),
-    ("remote work", "Work", ["remote", "work"]), ("travel expenses", "Expenses", ["travel", "expenses"]),
-    ("VPN access", "Network", ["VPN", "remote"]), ("laptop replacement", "Devices", ["laptop", "device"]),
-    ("password reset", "Accounts", ["password", "account"]), ("mail setup", "Mail", ["mail", "Outlook"]),
-    ("printers", "Devices", ["printer"]), ("Wi-Fi", "Network", ["Wi-Fi", "wireless"]),
-]
+# topic: (category, tags, sentences about it). Bodies are mostly about their topic, as real guides are, so
+# a query matches the articles about it rather than half the handbook.
+TOPICS_KO = {
+    "연차휴가": ("휴가", ["연차", "휴가"], ["연차휴가는 입사일 기준으로 부여되며 1년 후 소멸합니다.",
+                                       "반차는 오전 또는 오후 반일 단위로 신청할 수 있습니다.",
+                                       "남은 연차는 포털의 내 휴가 화면에서 확인합니다."]),
+    "병가": ("휴가", ["병가", "진단서"], ["병가가 3일 이상이면 진단서를 첨부해야 합니다.",
+                                     "병가는 연간 10일까지 유급으로 처리됩니다."]),
+    "급여명세서": ("급여", ["급여", "명세서"], ["급여명세서는 매월 25일에 발행되고 포털에서 내려받을 수 있습니다.",
+                                          "급여 계좌 변경은 인사팀 승인 후 다음 달부터 적용됩니다."]),
+    "연말정산": ("급여", ["연말정산", "세금"], ["연말정산 서류는 1월 말까지 제출합니다.",
+                                          "의료비와 교육비 영수증은 간소화 서비스에서 내려받습니다."]),
+    "복지포인트": ("복리후생", ["복지포인트", "복리후생"], ["복지포인트는 연초에 지급되며 연말까지 사용해야 합니다.",
+                                                   "복지포인트는 지정된 쇼핑몰과 가맹점에서 사용할 수 있습니다."]),
+    "단체보험": ("복리후생", ["보험", "청구"], ["단체보험 청구는 진료비 영수증과 함께 신청합니다.",
+                                         "배우자와 자녀도 가족형으로 보장받을 수 있습니다."]),
+    "재택근무": ("근무", ["재택근무", "근무"], ["재택근무는 주 2회까지 가능하며 사전에 팀장과 협의합니다.",
+                                         "재택근무 중에도 근무 시간은 출퇴근 기록으로 남깁니다."]),
+    "출장비": ("경비", ["출장", "경비", "정산"], ["출장비는 출장 종료 후 2주 이내에 정산합니다.",
+                                           "숙박비는 직급별 한도 안에서 실비로 지급됩니다."]),
+    "VPN 접속": ("네트워크", ["VPN", "원격"], ["VPN 접속이 되지 않으면 노트북을 다시 시작한 후 재시도하세요.",
+                                           "VPN 프로그램은 IT 포털에서 내려받아 설치합니다."]),
+    "노트북 교체": ("장비", ["노트북", "장비"], ["노트북은 지급 후 4년이 지나면 교체를 신청할 수 있습니다.",
+                                          "교체 전에 중요한 파일은 회사 드라이브에 백업하세요."]),
+    "비밀번호 변경": ("계정", ["비밀번호", "계정"], ["비밀번호는 90일마다 변경해야 하며 이전 비밀번호는 재사용할 수 없습니다.",
+                                            "비밀번호를 잊으면 본인 인증 후 재설정할 수 있습니다."]),
+    "메일 설정": ("메일", ["메일", "Outlook"], ["Outlook에서 회사 메일 계정을 추가하는 방법을 안내합니다.",
+                                            "휴대폰 메일 앱은 보안 정책에 동의한 뒤 사용할 수 있습니다."]),
+    "프린터 연결": ("장비", ["프린터"], ["프린터 드라이버는 IT 포털에서 설치할 수 있습니다.",
+                                    "층별 복합기는 사원증을 태그하여 출력합니다."]),
+    "와이파이": ("네트워크", ["Wi-Fi", "무선"], ["회사 와이파이는 사내 계정으로 로그인하여 사용합니다.",
+                                          "방문객은 게스트 와이파이를 안내데스크에서 신청합니다."]),
+    "경조사": ("휴가", ["경조사", "경조금"], ["경조사 휴가는 증빙 서류와 함께 신청합니다.",
+                                        "경조금은 사내 규정에 따라 급여와 함께 지급됩니다."]),
+    "교육 지원": ("교육", ["교육", "자기계발"], ["교육비 지원은 연간 한도 안에서 실비로 지급됩니다.",
+                                          "외부 교육은 시작 2주 전까지 신청합니다."]),
+}
+TOPICS_EN = {
+    "annual leave": ("Leave", ["leave", "annual"], ["Annual leave is granted on your hiring anniversary and expires "
+                                                   "a year later.", "Half days can be taken in the morning or "
+                                                   "the afternoon."]),
+    "sick leave": ("Leave", ["sick", "leave"], ["Sick leave of three days or more needs a medical certificate."]),
+    "payslips": ("Payroll", ["payroll", "payslip"], ["Payslips are issued on the 25th of every month and can be "
+                                                     "downloaded from the portal."]),
+    "year-end tax settlement": ("Payroll", ["tax"], ["Send the year-end tax documents by the end of January."]),
+    "welfare points": ("Benefits", ["benefits", "points"], ["Welfare points are given at the start of the year and "
+                                                            "must be used by its end."]),
+    "group insurance": ("Benefits", ["insurance"], ["Claims go in with the receipts from the hospital."]),
+    "remote work": ("Work", ["remote", "work"], ["Remote work is possible up to two days a week after agreeing "
+                                                 "with your manager."]),
+    "travel expenses": ("Expenses", ["travel", "expenses"], ["Travel expenses are settled within two weeks after "
+                                                             "the trip."]),
+    "VPN access": ("Network", ["VPN", "remote"], ["If the VPN does not connect, restart your laptop and try "
+                                                  "again."]),
+    "laptop replacement": ("Devices", ["laptop", "device"], ["Laptops can be replaced four years after they were "
+                                                             "issued."]),
+    "password reset": ("Accounts", ["password", "account"], ["Passwords must be changed every 90 days and earlier "
+                                                             "ones cannot be reused."]),
+    "mail setup": ("Mail", ["mail", "Outlook"], ["Add your company account to Outlook in three steps."]),
+    "printers": ("Devices", ["printer"], ["Printer drivers are installed from the IT portal."]),
+    "Wi-Fi": ("Network", ["Wi-Fi", "wireless"], ["Sign in to the office Wi-Fi with your company account."]),
+}
 IT_TOPICS = {"VPN 접속", "노트북 교체", "비밀번호 변경", "메일 설정", "프린터 연결", "와이파이", "VPN access",
              "laptop replacement", "password reset", "mail setup", "printers", "Wi-Fi"}
 TITLE_KO = ["{t} 안내", "{t} 신청 방법", "{t} 자주 묻는 질문", "{t} 처리 절차", "{t} 규정 요약", "{t} 문제 해결"]
 TITLE_EN = ["How to request {t}", "{T}: frequently asked questions", "{T} policy summary", "Troubleshooting {t}",
             "{T} step by step", "Guide to {t}"]
-SENTENCES_KO = [
-    "{t} 관련 신청은 포털의 메뉴에서 할 수 있습니다.", "{t}에 대한 문의는 담당 부서로 연락하세요.",
-    "신청서는 팀장의 승인을 거쳐 인사팀에서 최종 확인합니다.", "연차휴가는 입사일 기준으로 부여되며 1년 후 소멸합니다.",
-    "급여명세서는 매월 25일에 발행되고 포털에서 내려받을 수 있습니다.", "VPN 접속이 되지 않으면 노트북을 다시 시작한 후 재시도하세요.",
-    "노트북은 지급 후 4년이 지나면 교체를 신청할 수 있습니다.", "비밀번호는 90일마다 변경해야 하며 이전 비밀번호는 재사용할 수 없습니다.",
-    "복지포인트는 연초에 지급되며 연말까지 사용해야 합니다.", "병가가 3일 이상이면 진단서를 첨부해야 합니다.",
-    "재택근무는 주 2회까지 가능하며 사전에 팀장과 협의합니다.", "출장비는 출장 종료 후 2주 이내에 정산합니다.",
-    "경조사 휴가는 증빙 서류와 함께 신청합니다.", "교육비 지원은 연간 한도 안에서 실비로 지급됩니다.",
-    "회사 와이파이는 사내 계정으로 로그인하여 사용합니다.", "프린터 드라이버는 IT 포털에서 설치할 수 있습니다.",
-]
-SENTENCES_EN = [
-    "You can request {t} from the portal menu.", "Questions about {t} go to the team that owns it.",
-    "Your manager approves the request first, then HR confirms it.",
-    "Annual leave is granted on your hiring anniversary and expires a year later.",
-    "Payslips are issued on the 25th of every month and can be downloaded from the portal.",
-    "If the VPN does not connect, restart your laptop and try again.",
-    "Laptops can be replaced four years after they were issued.",
-    "Passwords must be changed every 90 days and earlier ones cannot be reused.",
-    "Welfare points are given at the start of the year and must be used by its end.",
-    "Sick leave of three days or more needs a medical certificate.",
-    "Remote work is possible up to two days a week after agreeing with your manager.",
-    "Travel expenses are settled within two weeks after the trip.",
-]
+GENERIC_KO = ["{t} 관련 신청은 포털의 메뉴에서 할 수 있습니다.", "{t}에 대한 문의는 담당 부서로 연락하세요.",
+              "신청서는 팀장의 승인을 거쳐 담당 부서에서 최종 확인합니다.", "처리 결과는 메일과 포털 알림으로 안내됩니다.",
+              "{n}년 {m}월부터 변경된 기준이 적용됩니다.", "자세한 기준은 사내 규정 제{n}조를 참고하세요.",
+              "처리에는 보통 {m}일 정도 걸립니다.", "규정이 바뀌면 이 문서도 함께 갱신됩니다."]
+GENERIC_EN = ["You can request {t} from the portal menu.", "Questions about {t} go to the team that owns it.",
+              "Your manager approves the request first, then the owning team confirms it.",
+              "You will get the result by mail and in the portal.", "The rules changed in {m}/{n}.",
+              "It usually takes {m} working days.", "This page is updated whenever the policy changes."]
 
 
 def build_articles(count: int, rng: random.Random, company: Company, progress=None) -> int:
@@ -582,13 +610,18 @@ def build_articles(count: int, rng: random.Random, company: Company, progress=No
     steps = range(count)
     for index in (progress(steps) if progress else steps):
         korean = rng.random() < 0.6
-        topic, category, tags = rng.choice(TOPICS_KO if korean else TOPICS_EN)
+        topics = TOPICS_KO if korean else TOPICS_EN
+        topic = rng.choice(sorted(topics))
+        category, tags, facts = topics[topic]
+        generic = GENERIC_KO if korean else GENERIC_EN
+        sentences = []
+        for _ in range(rng.randrange(8, 18)):
+            template = rng.choice(facts) if rng.random() < 0.4 else rng.choice(generic)
+            sentences.append(template.format(t=topic, n=rng.randrange(2019, 2027), m=rng.randrange(1, 13)))
         if korean:
             title = rng.choice(TITLE_KO).format(t=topic) + f" ({index + 1})"
-            sentences = [rng.choice(SENTENCES_KO).format(t=topic) for _ in range(rng.randrange(8, 18))]
         else:
             title = rng.choice(TITLE_EN).format(t=topic, T=topic[0].upper() + topic[1:]) + f" ({index + 1})"
-            sentences = [rng.choice(SENTENCES_EN).format(t=topic) for _ in range(rng.randrange(8, 18))]
         paragraphs = [" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4)]
         body = f"## {title}\n\n" + "\n\n".join(paragraphs)
         owner = rng.choice(owners).employee_no if owners else None
