@@ -112,4 +112,7 @@ def record_failed_sign_in(reason: str, **facts) -> None:
 
 
 def record_sign_out(employee: Employee) -> None:
+    # Sessions are signed cookies: clearing this browser's cookie would leave a copied one valid, so the
+    # person's session version moves on, which ends every session they have (on every device).
+    employee.end_sessions()
     audit.record("auth.signout", actor=employee, subject=employee)
