@@ -177,8 +177,10 @@ def _change_list(subject: Employee, field_name: str, *, as_hr: bool):
     except ProfileInvalid as invalid:
         db.session.rollback()
         errors = {key.split(".", 1)[-1]: message for key, message in invalid.errors.items()}
+        # An added entry has no id yet: its errors belong on the "new" form whatever item_id was sent.
+        shown_on = "new" if op == "add" or not item_id else item_id
         return render_record(subject, as_hr=as_hr, status=422,
-                             forms={f"{field_name}:{item_id or 'new'}": form.with_errors(errors)})
+                             forms={f"{field_name}:{shown_on}": form.with_errors(errors)})
     except services.NotFound:
         abort(404)
     db.session.commit()
