@@ -129,7 +129,8 @@ def attachment(attachment_id: int, filename: str):
         abort(404)
     require(item.article.can_read(_me()))
     response = Response(item.data, mimetype=item.content_type)
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(item.filename)}"
+    # `attachment` still lets <img> show it, but opening the link never renders it as a page of ours.
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.filename)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
