@@ -40,7 +40,7 @@ MAX_SQL = 10
 BUDGETED = ["home", "my leave", "leave preview (API)", "approval queue (manager)", "approval queue (HR)",
             "approval queue (HR, API)", "article", "directory search", "knowledge search"]
 SEARCH_QUERIES = ["연차", "휴가 신청", "급여명세서", "VPN 접속", "노트북 교체", "병가 진단서", "복지포인트", "비밀번호",
-                  "재택근무", "연말정산", "경조사 휴가", "출장비 정산", "password", "VPN", "payslip"]
+                  "재택근무", "연말정산", "경조사 휴가", "출장비 정산", "신청 방법", "문의", "password", "VPN", "payslip"]
 DIRECTORY_QUERIES = ["김", "이서", "민준", "박", "영업", "IT운영팀", "kim", "park", "E1001", "지현", "인사팀"]
 
 
@@ -146,14 +146,16 @@ class Sampler(threading.Thread):
             self.stop.wait(self.every)
 
 
-def start_gunicorn(database_url: str, port: int, workers: int, redis_url: str, log: Path) -> subprocess.Popen:
+def start_gunicorn(database_url: str, port: int, workers: int, redis_url: str, log: Path,
+                   preload: bool = False) -> subprocess.Popen:
     env = {**os.environ, "ESS_DATABASE_URL": database_url, "ESS_ENV": "development", "ESS_DEV_LOGIN": "1",
            "ESS_SECRET_KEY": secrets.token_urlsafe(48), "ESS_REDIS_URL": redis_url, "ESS_BENCH_SQL_COUNT": "1",
            # Every simulated person signs in from 127.0.0.1: the per-address sign-in limit would refuse them.
            "ESS_LOGIN_RATE_LIMIT": "100000 per minute"}
     env.pop("ESS_TODAY", None) if "ESS_TODAY" not in os.environ else None
     command = [str(PROJECT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", "wsgi:app"]
+               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+               *(["-c", str(BENCH / "gunicorn_preload.py")] if preload else []), "wsgi:app"]
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
                                start_new_session=True)
     for _ in range(120):
@@ -277,7 +279,9 @@ def table(result: dict) -> str:
         lines.append(f"| {name} | {page['requests']} | {page['p50_ms']:g} | {page['p95_ms']:g} | {page['p99_ms']:g} "
                      f"| {page['rps']:g} | {page['failures']} | {sql} |")
     peaks = ", ".join(f"{v:.0f} MB" for v in result["workers_peak_rss_mb"].values())
-    lines += ["", f"Peak resident memory per worker: {peaks}. Load average before/after: "
+    pss = ", ".join(f"{v:.0f} MB" for v in result.get("workers_last_pss_mb", {}).values())
+    lines += ["", f"Peak resident memory (RSS) per worker: {peaks}; proportional share (PSS) at the end: {pss}"
+              f"{' (app and Kiwi preloaded in the master)' if result.get('preload') else ''}. Load average before/after: "
               f"{result['load_before']} / {result['load_after']}."]
     if result.get("soak"):
         lines.append(f"Soak: {result['soak']['verdict']} — {'ok' if result['soak']['ok'] else 'NOT OK'}.")
@@ -302,6 +306,8 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--soak", action="store_true", help="ten minutes; also judge memory and connections")
     parser.add_argument("--sample", type=int, default=3000, help="how many different employees sign in")
+    parser.add_argument("--preload", action="store_true",
+                        help="load the app and Kiwi in gunicorn's master, shared by the workers (bench/gunicorn_preload.py)")
     parser.add_argument("--compare", help="NAME of an earlier run (e.g. at 100 people): SQL statements must match")
     args = parser.parse_args()
     if args.soak and args.duration == 120:
@@ -317,7 +323,8 @@ def main() -> int:
     (work / "targets.json").write_text(json.dumps(chosen, ensure_ascii=False))
     port = free_port()
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    server = start_gunicorn(args.database_url, port, args.workers, args.redis_url, work / "gunicorn.log")
+    server = start_gunicorn(args.database_url, port, args.workers, args.redis_url, work / "gunicorn.log",
+                            preload=args.preload)
     try:
         if args.warmup:
             warm = work / "warmup"
@@ -331,14 +338,19 @@ def main() -> int:
         sampler.join()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     result = {"name": args.name, "started_at": started.isoformat(timespec="seconds"), "machine": machine(),
               "database": args.database_url.split("@")[-1].split("://")[-1], "data": chosen["counts"],
-              "users": args.users, "workers": args.workers, "duration_s": args.duration, "warmup_s": args.warmup,
+              "users": args.users, "workers": args.workers, "preload": args.preload, "duration_s": args.duration, "warmup_s": args.warmup,
               "wait_s": args.wait, "load_before": load_before, "load_after": load_after,
               **read_stats(work, args.duration),
               "workers_peak_rss_mb": {str(pid): round(v, 1) for pid, v in sampler.peak.items()},
+              "workers_last_pss_mb": sampler.samples[-1].get("pss_mb", {}) if sampler.samples else {},
               "worker_restarts": max(0, len(sampler.peak) - args.workers),
               "gunicorn_log_tail": (work / "gunicorn.log").read_text(errors="replace").splitlines()[-20:],
               "samples": sampler.samples}

@@ -111,3 +111,13 @@ def test_seed_refuses_a_database_with_people(make_app):
         assert result.exit_code != 0
         assert "already has employees" in result.output
         assert db.session.scalar(select(func.count(Employee.id))) == 50
+
+
+def test_sql_statement_count_header_only_when_asked(make_app):
+    counting = make_app(BENCH_SQL_COUNT=True)
+    response = counting.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert int(response.headers["X-SQL-Statements"]) >= 1  # /healthz asks the database
+
+    plain = make_app()
+    assert "X-SQL-Statements" not in plain.test_client().get("/healthz").headers
