@@ -637,17 +637,38 @@ def build_articles(count: int, rng: random.Random, company: Company, progress=No
     return made
 
 
+def build_article_views(company: Company, rng: random.Random, ids: Ids, rows: Rows, today: date,
+                        per_person: int = 10) -> None:
+    """Reading in the last 90 days (the home page's "popular" list counts it): about ten articles a person,
+    a few articles read far more than the rest."""
+    from ess.knowledge.models import Article
+
+    article_ids = list(db.session.scalars(select(Article.id).order_by(Article.id)))
+    if not article_ids:
+        return
+    weights = [1 / (rank + 1) for rank in range(len(article_ids))]
+    popular = article_ids[:]
+    rng.shuffle(popular)
+    cutoff = _cutoff(today)
+    for person in company.people:
+        for article_id in rng.choices(popular, weights=weights, k=rng.randrange(0, 2 * per_person + 1)):
+            at = min(_at(today - timedelta(days=rng.randrange(0, 90)), rng), cutoff)
+            rows.add("insights_article_views", {"id": ids.take("insights_article_views"), "article_id": article_id,
+                                                "employee_id": person.id, "department_id": person.department_id,
+                                                "at": at})
+
+
 # Writing ----------------------------------------------------------------------------------------------
 ORDER = ["departments", "employees", "employee_roles", "leave_requests", "approval_requests", "approval_steps",
          "approval_events", "leave_ledger", "benefit_enrolments", "audit_events"]
 ENUM_COLUMNS = {"state", "kind", "decider_kind", "status"}
 
 
-def _write(rows: Rows, progress_echo) -> None:
+def _write(rows: Rows, progress_echo, order=ORDER) -> None:
     tables = db.metadata.tables
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
-    for name in ORDER:
+    for name in order:
         batch = rows.tables.get(name, [])
         if not batch:
             continue
@@ -674,11 +695,11 @@ def _copy(connection, table, batch: list[dict]) -> None:
                                 else row[c] for c in columns])
 
 
-def _reset_sequences() -> None:
+def _reset_sequences(order=ORDER) -> None:
     """Explicit ids leave PostgreSQL's sequences behind; move them past the rows written."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for name in ORDER:
+    for name in order:
         db.session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT max(id) FROM {name}), 0) + 1, "
             "false)"))
@@ -729,6 +750,11 @@ def seed(employees: int, *, seed_value: int = 1, articles: int = 2000, years: in
     mark = time.monotonic()
     made_articles = build_articles(articles, rng, company)
     timings["articles"] = time.monotonic() - mark
+    mark = time.monotonic()
+    build_article_views(company, rng, ids, rows, today)
+    _write(rows, echo, order=["insights_article_views"])
+    _reset_sequences(order=["insights_article_views"])
+    timings["article_views"] = time.monotonic() - mark
     counts = {name: len(batch) for name, batch in rows.tables.items()}
     counts["articles"] = made_articles
     return {"employees": len(company.people), "managers": len({p.manager_id for p in company.people
