@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ESS_TIMEZONE", "Asia/Seoul", "the company's time zone for calendar dates"),
     Setting("ESS_SESSION_IDLE_MINUTES", "60", "sign out after this many minutes without a request"),
     Setting("ESS_LOGIN_RATE_LIMIT", "20 per minute", "rate limit on the sign-in routes, per client address"),
+    Setting("ESS_SEARCH_RATE_LIMIT", "60 per minute", "rate limit per person on searches and search suggestions"),
+    Setting("ESS_QUESTION_RATE_LIMIT", "10 per minute", "rate limit per person on questions and replies to HR/IT"),
     Setting("ESS_PUBLIC_URL", None, "the portal's public origin, used in mails (e.g. https://ess.example.com)"),
     Setting("ESS_TODAY", None, "pin today's date (YYYY-MM-DD) for demos and tests; never in production"),
     Setting("ESS_BENCH_SQL_COUNT", "0", "1: every response carries X-SQL-Statements (for bench/; not in production)"),
@@ -122,6 +124,8 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
         "LOGIN_RATE_LIMIT": _get(env, "ESS_LOGIN_RATE_LIMIT") or "20 per minute",
+        "SEARCH_RATE_LIMIT": _get(env, "ESS_SEARCH_RATE_LIMIT") or "60 per minute",
+        "QUESTION_RATE_LIMIT": _get(env, "ESS_QUESTION_RATE_LIMIT") or "10 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Redis away must not take the portal down: limits move to each process's memory (Flask-Limiter
         # logs a warning once) and come back to Redis when it answers again. Short timeouts, so an

@@ -1,6 +1,7 @@
 """Who may use which route (deny by default), security headers and safe redirects."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Callable
 from urllib.parse import urlsplit
@@ -64,6 +65,71 @@ def enforce_access_rules() -> None:
         abort(403)
 
 
+# U+0000 cannot be stored in PostgreSQL text, and lone surrogates cannot be encoded as UTF-8; nobody types
+# either, and letting them through would fail at the database (a 500) instead of at the door.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_field(value, name: str = "") -> str | None:
+    """The name of the first field (dotted for JSON) holding an unstorable character, or None."""
+    if isinstance(value, str):
+        return name or "body" if UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        path = f"{name}.{key}" if name else str(key)
+        if isinstance(key, str) and UNSTORABLE.search(key):
+            return path
+        found = _unstorable_field(item, path)
+        if found:
+            return found
+    return None
+
+
+def refuse_unstorable_input() -> None:
+    """before_request: refuse (422) a query, form or JSON body with U+0000 or a lone surrogate, naming the
+    field."""
+    from flask_babel import gettext as _
+
+    from ess.errors import DomainError
+
+    sources = [request.args.to_dict(flat=False)]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sources.append(request.form.to_dict(flat=False))
+        if request.is_json:
+            sources.append(request.get_json(silent=True))
+    for source in sources:
+        field = _unstorable_field(source)
+        if field:
+            field = re.sub(r"\.\d+$", "", field)  # a form field's repeated values, not their positions
+            raise DomainError(_("%(field)s contains a character that cannot be stored (U+0000 or a broken "
+                                "character). Remove it and try again.", field=UNSTORABLE.sub("?", field)),
+                              field=UNSTORABLE.sub("?", field), code="invalid_character")
+    if _unstorable_field(request.view_args or {}):
+        abort(404)  # nothing stored can be named so
+
+
+def person_or_address() -> str:
+    """Rate-limit key: the signed-in person (so colleagues behind one office NAT do not share a budget),
+    else the client address."""
+    if current_user.is_authenticated and not getattr(current_user, "is_service", False):
+        return f"person:{current_user.get_id().split(':', 1)[0]}"
+    return f"address:{request.remote_addr}"
+
+
+def rate_limited(kind: str) -> Callable:
+    """One budget per person for every route of a kind ("search": ESS_SEARCH_RATE_LIMIT, "question":
+    ESS_QUESTION_RATE_LIMIT), so the page and the API share it. Over it: 429 (a page, or problem+json)."""
+    from ess.extensions import limiter
+
+    return limiter.shared_limit(lambda: current_app.config[f"{kind.upper()}_RATE_LIMIT"], scope=kind,
+                                key_func=person_or_address)
+
+
 def require(condition: bool) -> None:
     """Object-level check inside a view: 403 unless the condition holds."""
     if not condition:
@@ -115,6 +181,7 @@ def set_security_headers(response):
 
 def register_security(app: Flask) -> None:
     app.before_request(enforce_access_rules)
+    app.before_request(refuse_unstorable_input)
     app.after_request(set_security_headers)
     # Flask's own static route gets its rule here, since it is not declared with @allow.
     static_view = app.view_functions.get("static")

@@ -36,6 +36,8 @@ def test_config(database_url: str, **overrides) -> dict:
         "ROLE_GROUPS": ROLE_GROUPS,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SEARCH_RATE_LIMIT": "1000 per minute",
+        "QUESTION_RATE_LIMIT": "1000 per minute",
         "BABEL_DEFAULT_LOCALE": "ko",
         "TODAY": None,
         "SERVER_NAME": None,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ess.api.spec import operation, parse_query, respond
 from ess.helpdesk import services
-from ess.security import allow
+from ess.security import allow, rate_limited
 
 bp = Blueprint("helpdesk_api", __name__, url_prefix="/api/v1")
 TAGS = ("helpdesk",)
@@ -46,8 +46,9 @@ class QuestionsOut(BaseModel):
 
 @bp.get("/helpdesk/suggestions")
 @allow("employee")
+@rate_limited("search")
 @operation("Articles that may answer a question being typed (not logged as a search)", query=SuggestIn,
-           response=SuggestOut, errors=(422,), tags=TAGS)
+           response=SuggestOut, errors=(422, 429), tags=TAGS)
 def suggestions():
     query = parse_query(SuggestIn)
     hits = services.suggest_articles(current_user._get_current_object(), query.q)

@@ -12,7 +12,7 @@ from ess.db import db
 from ess.errors import DomainError
 from ess.helpdesk import policy, services
 from ess.helpdesk.models import STATE_LABELS, Announcement, Question, QuestionAttachment, QuestionState
-from ess.security import allow, require
+from ess.security import allow, rate_limited, require
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/help")
 STAFF = ("hr", "it_author")
@@ -69,6 +69,7 @@ def ask():
 
 @bp.post("/ask")
 @allow("employee")
+@rate_limited("question")
 def ask_post():
     me = _me()
     values = {key: request.form.get(key, "") for key in ("topic", "subject", "details")}
@@ -118,6 +119,7 @@ def question(question_id: int):
 
 @bp.post("/q/<int:question_id>/reply")
 @allow("employee")
+@rate_limited("question")
 def reply(question_id: int):
     item = _question_or_404(question_id)
     body = request.form.get("body", "")

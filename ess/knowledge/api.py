@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from ess.api.spec import operation, parse_query, respond
 from ess.db import db
 from ess.knowledge import services
-from ess.security import allow
+from ess.security import allow, rate_limited
 
 bp = Blueprint("knowledge_api", __name__, url_prefix="/api/v1")
 TAGS = ("knowledge",)
@@ -50,8 +50,9 @@ class KbSuggestOut(BaseModel):
 
 @bp.get("/kb/search")
 @allow("employee")
+@rate_limited("search")
 @operation("Search the handbook and IT guides (only what the caller may read)", query=KbSearchQuery,
-           response=KbSearchOut, errors=(422,), tags=TAGS)
+           response=KbSearchOut, errors=(422, 429), tags=TAGS)
 def search():
     query = parse_query(KbSearchQuery)
     result = services.search_articles(current_user._get_current_object(), query.q, limit=query.limit)
@@ -67,8 +68,9 @@ def search():
 
 @bp.get("/kb/suggest")
 @allow("employee")
+@rate_limited("search")
 @operation("Titles matching what has been typed so far (not logged as a search)", query=KbSuggestQuery,
-           response=KbSuggestOut, errors=(422,), tags=TAGS)
+           response=KbSuggestOut, errors=(422, 429), tags=TAGS)
 def suggest():
     query = parse_query(KbSuggestQuery)
     result = services.suggest(current_user._get_current_object(), query.q)

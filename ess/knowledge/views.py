@@ -16,7 +16,7 @@ from ess.knowledge import forms, services
 from ess.knowledge.markdown import render
 from ess.knowledge.models import SPACES, STATUS_LABELS, ArticleStatus, Attachment
 from ess.people.directory import departments
-from ess.security import allow, require
+from ess.security import allow, rate_limited, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/kb")
 AUTHORS = ("hr", "it_author", "admin")
@@ -57,6 +57,7 @@ def index():
 
 @bp.get("/search")
 @allow("employee")
+@rate_limited("search")
 def search_page():
     query = request.args.get("q", "")
     page = max(request.args.get("page", 1, type=int), 1)

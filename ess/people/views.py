@@ -2,13 +2,14 @@
 from flask import Blueprint, abort, render_template, request
 
 from ess.people import directory
-from ess.security import allow
+from ess.security import allow, rate_limited
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 @bp.get("/")
 @allow("employee")
+@rate_limited("search")
 def index():
     query = request.args.get("q", "")
     department_id = request.args.get("department", type=int)
