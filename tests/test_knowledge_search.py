@@ -94,6 +94,27 @@ def test_particles_and_compounds_reach_the_word_inside(app, demo, browser):
     assert "remote-work" in {r["slug"] for r in api_search(b, "근무")["results"]}
 
 
+def test_a_compound_split_in_the_query_matches_it_kept_whole_in_the_index(app, demo, employee):
+    # Kiwi splits the query 비밀번호를 into 비밀 + 번호 but keeps 비밀번호 whole in "비밀번호 변경": an
+    # article written only that way is still found through the index, without the substring fallback.
+    from ess.knowledge import services, tokens as tk
+    from ess.knowledge.search import run_query
+    from ess.people.models import Employee
+
+    assert tk.tokens("비밀번호를") == ["비밀", "번호"] and tk.tokens("비밀번호 변경") == ["비밀번호", "변경"]
+    with app.app_context():
+        article = services.create_article(None, services.ArticleData(
+            title="사내 계정 비밀번호 변경", slug="account-password-change", space="it",
+            body="비밀번호 변경 절차는 다음과 같습니다. 비밀번호 변경 후 다시 로그인하세요."), source="import")
+        services.publish_from_source(article)
+        db.session.commit()
+        reader = db.session.get(Employee, employee)
+        for query in ("비밀번호를", "비밀번호를 변경하려면"):
+            result = run_query(reader, query, limit=50)
+            assert not result.fallback, query
+            assert "account-password-change" in [hit.article.slug for hit in result.hits], query
+
+
 def test_snippet_is_highlighted_from_the_original_text_and_escaped(app, demo, browser):
     b = browser("E1041")
     hit = api_search(b, "급여명세서는")["results"][0]

@@ -1,7 +1,7 @@
 """Search: keep the index in step with what readers can see, and answer queries in Korean and English.
 
 Matching is done by the database's full-text index over Kiwi tokens (FTS5 on SQLite, tsvector + GIN on
-PostgreSQL), terms AND-ed as prefixes. Ranking is done here, in Python, over the matched documents' tokens,
+PostgreSQL), terms AND-ed as prefixes (a compound: joined, or all its parts). Ranking is done here, in Python, over the matched documents' tokens,
 so SQLite and PostgreSQL order results identically: title 3, tags 2.8, body 1 (log of the term frequency);
 a whole-token match counts fully, a prefix match half. Short or zero-hit queries fall back to substring
 matching over the original text, and then (for several words) to documents matching any of the terms. Snippets are cut from the original text, escaped, then marked.
@@ -105,15 +105,26 @@ class Result:
         return " ".join(self.terms)
 
 
-def _engine_match(terms: tuple[str, ...], *, any_term: bool = False):
-    """Documents holding every term (or any, when asked) as a token prefix, by the database's own index."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        tsquery = (" | " if any_term else " & ").join(f"{term}:*" for term in terms)
+def _engine_match(groups: tuple[tk.QueryGroup, ...], *, any_group: bool = False):
+    """Documents holding every query group (or any, when asked) as token prefixes, by the database's own index.
+
+    A group matches its whole form or all of its parts: 비밀번호* OR (비밀* AND 번호*).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsquery = _boolean(groups, lambda term: f"{term}:*", "&", "|", any_group)
         return text("kb_search_docs.search_vector @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)
-    fts = (" OR " if any_term else " AND ").join(f'"{term}"*' for term in terms)
+    fts = _boolean(groups, lambda term: f'"{term}"*', "AND", "OR", any_group)
     matched = text("SELECT rowid FROM kb_search_fts WHERE kb_search_fts MATCH :fts").bindparams(fts=fts)
     return SearchDoc.article_id.in_(matched.columns(column("rowid")))
+
+
+def _boolean(groups, prefix, and_op: str, or_op: str, any_group: bool) -> str:
+    def group_expression(group):
+        if not group.parts:
+            return prefix(group.whole)
+        parts = f" {and_op} ".join(prefix(part) for part in group.parts)
+        return f"({prefix(group.whole)} {or_op} ({parts}))"
+    return f" {or_op if any_group else and_op} ".join(group_expression(group) for group in groups)
 
 
 def _escape_like(value: str) -> str:
@@ -138,15 +149,25 @@ def _token_score(field_tokens: list[str], term: str) -> float:
     return exact + PREFIX_CREDIT * prefix
 
 
-def _score_tokens(doc: SearchDoc, terms: tuple[str, ...]) -> float:
+def _score_term(fields: dict[str, list[str]], term: str) -> float:
+    score = 0.0
+    for name, field_tokens in fields.items():
+        found = _token_score(field_tokens, term)
+        if found:
+            # Title and tags: present or not; body: grows slowly with repetition.
+            score += WEIGHTS[name] * (min(found, 1.0) if name != "body" else 1 + math.log(found + 1) / 2)
+    return score
+
+
+def _score_tokens(doc: SearchDoc, groups: tuple[tk.QueryGroup, ...]) -> float:
     fields = {"title": doc.title_tokens.split(), "tags": doc.tag_tokens.split(), "body": doc.body_tokens.split()}
     score = 0.0
-    for term in terms:
-        for name, field_tokens in fields.items():
-            found = _token_score(field_tokens, term)
-            if found:
-                # Title and tags: present or not; body: grows slowly with repetition.
-                score += WEIGHTS[name] * (min(found, 1.0) if name != "body" else 1 + math.log(found + 1) / 2)
+    for group in groups:
+        whole = _score_term(fields, group.whole)
+        if group.parts:
+            # The joined form stands for every part it joins.
+            whole = max(whole * len(group.parts), sum(_score_term(fields, part) for part in group.parts))
+        score += whole
     return score
 
 
@@ -199,6 +220,7 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
     """Readable articles matching `query`, best first. Writes nothing."""
     query = " ".join((query or "").split())[:MAX_QUERY]
     terms = tk.query_terms(query)
+    groups = tk.query_groups(query)
     result = Result(query=query, terms=terms)
     if not query:
         return result
@@ -206,10 +228,10 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
     # every matching row would cost two statements that read much of both tables.
     base = (select(SearchDoc, Article).join(Article, Article.id == SearchDoc.article_id).where(readable_by(user))
             .options(lazyload(Article.tags), lazyload(Article.audience)))
-    rows = list(db.session.execute(base.where(_engine_match(terms)))) if terms else []
+    rows = list(db.session.execute(base.where(_engine_match(groups)))) if groups else []
     words = list(terms)
     if rows:
-        scored = [(_score_tokens(doc, terms), doc, article) for doc, article in rows]
+        scored = [(_score_tokens(doc, groups), doc, article) for doc, article in rows]
     else:
         # Too short for a token (one syllable, only particles) or nothing found: look for substrings.
         words = list(terms) or tk.raw_words(query)
@@ -218,10 +240,10 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
         result.fallback = True
         rows = list(db.session.execute(base.where(_substring_match(words))))
         scored = [(_score_substrings(doc, words), doc, article) for doc, article in rows]
-        if not scored and len(terms) > 1:
+        if not scored and len(groups) > 1:
             # A question in a sentence ("병가는 며칠"): any term may match; more matched terms rank higher.
-            rows = list(db.session.execute(base.where(_engine_match(terms, any_term=True))))
-            scored = [(_score_tokens(doc, terms), doc, article) for doc, article in rows]
+            rows = list(db.session.execute(base.where(_engine_match(groups, any_group=True))))
+            scored = [(_score_tokens(doc, groups), doc, article) for doc, article in rows]
     scored.sort(key=lambda item: (-round(item[0], 6), item[2].title, item[2].id))
     result.total = len(scored)
     pattern = _pattern(words)

@@ -8,6 +8,7 @@ Kiwi's model is about 100 MB: it loads once per process, on first use.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 KEEP_TAGS = {"NNG", "NNP", "NR", "SN", "VV", "VA", "XR", "SL", "SH"}
@@ -28,6 +29,35 @@ def _clean(form: str) -> str:
     return _NOT_WORD.sub("", form).lower()
 
 
+def _units(text: str) -> list[tuple[str, ...]]:
+    """Kiwi's content morphemes grouped: nouns written together form one unit (비밀+번호), others stand alone."""
+    units: list[tuple[str, ...]] = []
+    run: list[str] = []
+    run_end = -1
+    for token in kiwi().tokenize(text):
+        tag = token.tag.split("-")[0]  # Kiwi marks irregular stems as VV-I / VA-R
+        form = _clean(token.form)
+        if tag in ("NNG", "NNP"):
+            if token.start != run_end and run:
+                units.append(tuple(run))
+                run = []
+            run.append(form)
+            run_end = token.start + token.len
+            continue
+        if run:
+            units.append(tuple(run))
+            run = []
+        if tag in KEEP_TAGS and form and form not in STOP:
+            units.append((form,))
+    if run:
+        units.append(tuple(run))
+    return units
+
+
+def _kept(unit: tuple[str, ...]) -> list[str]:
+    return [form for form in unit if form and form not in STOP]
+
+
 def tokens(text: str, *, compounds: bool = False) -> list[str]:
     """Content morphemes of `text`, in order, duplicates kept (they count as term frequency).
 
@@ -37,32 +67,45 @@ def tokens(text: str, *, compounds: bool = False) -> list[str]:
     if not text or not text.strip():
         return []
     found: list[str] = []
-    run: list[str] = []
-    run_end = -1
-
-    def close_run():
-        if compounds and len(run) > 1:
-            found.append("".join(run))
-        run.clear()
-
-    for token in kiwi().tokenize(text):
-        tag = token.tag.split("-")[0]  # Kiwi marks irregular stems as VV-I / VA-R
-        if tag in ("NNG", "NNP"):
-            if token.start != run_end:
-                close_run()
-            run.append(_clean(token.form))
-            run_end = token.start + token.len
-        else:
-            close_run()
-        if tag not in KEEP_TAGS:
-            continue
-        form = _clean(token.form)
-        if form and form not in STOP:
-            found.append(form)
-    close_run()
+    for unit in _units(text):
+        found.extend(_kept(unit))
+        if compounds and len(unit) > 1:
+            found.append("".join(unit))
     for joined in _JOINED.findall(text):
         found.append(_clean(joined))
     return found
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    """One thing the reader asked for: `whole`, or, for a compound Kiwi split, all of its `parts`.
+
+    A document indexed where Kiwi kept 비밀번호 whole has no 번호 token, so a query split into 비밀 + 번호
+    must also accept the joined form.
+    """
+    whole: str
+    parts: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=2048)
+def query_groups(query: str) -> tuple[QueryGroup, ...]:
+    """Distinct query groups in order of appearance."""
+    if not query or not query.strip():
+        return ()
+    seen: dict[QueryGroup, None] = {}
+    for unit in _units(query):
+        kept = _kept(unit)
+        if len(unit) > 1:
+            whole = "".join(unit)
+            group = QueryGroup(whole, tuple(dict.fromkeys(kept))) if len(kept) > 1 else QueryGroup(whole)
+        elif kept:
+            group = QueryGroup(kept[0])
+        else:
+            continue
+        seen.setdefault(group, None)
+    for joined in _JOINED.findall(query):
+        seen.setdefault(QueryGroup(_clean(joined)), None)
+    return tuple(seen)
 
 
 @lru_cache(maxsize=2048)
