@@ -222,7 +222,7 @@ def judge(result: dict) -> list[str]:
         missed.append(f"{result['worker_restarts']} worker(s) restarted (see gunicorn_log_tail)")
     for name, page in result.get("sql_compared_with", {}).get("pages", {}).items():
         if not page["same"]:
-            missed.append(f"{name}: {page['now']} SQL statements here, {page['before']} at "
+            missed.append(f"{name}: at most {page['now'][1]} SQL statements here, {page['before'][1]} at "
                           f"{result['sql_compared_with']['employees']} employees")
     soak = result.get("soak")
     if soak and not soak["ok"]:
@@ -237,7 +237,9 @@ def compare_sql(earlier: dict, now: dict) -> dict:
         before, after = earlier["pages"].get(name, {}), now["pages"].get(name, {})
         pages[name] = {"before": [before.get("sql_min"), before.get("sql_max")],
                        "now": [after.get("sql_min"), after.get("sql_max")]}
-        pages[name]["same"] = pages[name]["before"] == pages[name]["now"]
+        # The most a page ever needed: which requests hit a one-off statement (the first after sign-in, a
+        # flash message) varies from run to run, the worst case should not grow with the company.
+        pages[name]["same"] = pages[name]["before"][1] == pages[name]["now"][1]
     return {"run": earlier["name"], "employees": earlier["data"]["employees"], "pages": pages}
 
 
