@@ -16,6 +16,10 @@ tests/idp/node_modules/.installed: tests/idp/package.json tests/idp/package-lock
 	cd tests/idp && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d translations
 
@@ -30,8 +34,8 @@ run: $(BIN)/.installed translations
 demo-reset: $(BIN)/.installed
 	$(FLASK) ess demo --reset
 
-test: $(BIN)/.installed tests/idp/node_modules/.installed translations
+test: $(BIN)/.installed tests/idp/node_modules/.installed tests/a11y/node_modules/.installed translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) tests/idp/node_modules instance/*.sqlite3*
+	rm -rf $(VENV) tests/idp/node_modules tests/a11y/node_modules instance/*.sqlite3*
