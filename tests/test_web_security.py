@@ -134,6 +134,9 @@ def test_no_redirect_parameter_leaves_the_site(app, demo, browser, target):
         visitor.post(f"/auth/dev-login?next={raw}", {"employee": EMPLOYEE}),
     ]
     for response in answers:
+        if "\x00" in target:  # refused before any view runs (ess.security.refuse_unstorable_input)
+            assert response.status_code == 422 and "Location" not in response.headers
+            continue
         assert response.status_code == 302
         location = response.headers["Location"]
         assert _stays_here(location), f"{target!r} → {location!r}"
