@@ -16,7 +16,9 @@ def test_leave_operations_hold_their_contract_under_fuzzing(app, demo, browser):
     operations = [op for op in operations if "/leave" in op.path]
     assert len(operations) == 5
     person = browser("E1005")
-    headers, cookies = {"X-CSRFToken": person.csrf()}, {"ess_session": person.client.get_cookie("ess_session").value}
+    # schemathesis' WSGI transport does not decode compressed bodies (compression has its own tests).
+    headers = {"X-CSRFToken": person.csrf(), "Accept-Encoding": "identity"}
+    cookies = {"ess_session": person.client.get_cookie("ess_session").value}
     calls = 0
     for operation in operations:
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
