@@ -3,7 +3,7 @@ and at most 10 for each page people use most, with their JSON calls.
 
 Each backend seeds a small data set, counts every page, grows it tenfold and counts again. The data grows
 where each page reads: colleagues in the directory, my leave history with documents, requests waiting for
-HR from many requesters, articles sharing a category and tags (related articles, search hits, the home
+HR from many requesters, articles in a growing number of categories, sharing tags (related articles, search hits, the home
 page's popular and to-confirm lists), questions and announcements.
 """
 from __future__ import annotations
@@ -87,7 +87,7 @@ def grow(start: int, stop: int) -> None:
         db.session.add(ApprovalStep(request_id=waiting.id, position=0, decider_kind=DeciderKind.role, role="hr",
                                     state=StepState.pending, reached_at=clock.now()))
         article = kb.create_article(hr, kb.ArticleData(
-            title=f"연차 휴가 안내 {n}", slug=f"qc-{n}", space="hr", category="휴가", tags=["연차", f"태그{n % 3}"],
+            title=f"연차 휴가 안내 {n}", slug=f"qc-{n}", space="hr", category=f"휴가 {n // 3}", tags=["연차", f"태그{n % 3}"],
             summary="연차휴가를 신청하는 방법", body=f"연차휴가를 신청하려면 팀장에게 알립니다. 안내 {n}.",
             requires_ack=n % 2 == 0, audience_roles=["employee"] if n % 3 == 0 else []))
         kb.publish_from_source(article)
