@@ -164,6 +164,16 @@ class Browser:
 
 
 @pytest.fixture
+def mailbox():
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    from mailbox import Mailbox
+
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
 def browser(app):
     def open_browser(employee: str | None = None) -> Browser:
         b = Browser(app)

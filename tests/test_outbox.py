@@ -13,13 +13,6 @@ from mailbox import Mailbox
 
 
 @pytest.fixture
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
 def mail_app(make_app, app, demo, mailbox, tmp_path):
     return make_app(SMTP_URL=mailbox.url, PUBLIC_URL="https://ess.hanbit.example",
                     POLICIES_DIR=policies_with(tmp_path, MANAGER_THEN_HR))

@@ -21,7 +21,7 @@ from ess.db import db
 from ess.notify.delivery import MAX_ATTEMPTS, deliver_due
 from ess.notify.models import OutboxState
 from ess.webhooks.models import WebhookDelivery, WebhookSubscription
-from mailbox import Mailbox, free_port
+from mailbox import free_port
 
 TODAY = "2026-11-23"  # a Monday
 ADMIN, EMPLOYEE, MANAGER, HR = "E1034", "E1041", "E1005", "E1011"
@@ -86,13 +86,6 @@ def receiver():
     server = Receiver().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture
