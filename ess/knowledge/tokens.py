@@ -68,14 +68,24 @@ def tokens(text: str, *, compounds: bool = False) -> list[str]:
     """
     if not text or not text.strip():
         return []
+    return _flatten(_units(text), text, compounds=compounds)
+
+
+def _flatten(units: list[tuple[str, ...]], text: str, *, compounds: bool) -> list[str]:
     found: list[str] = []
-    for unit in _units(text):
+    for unit in units:
         found.extend(_kept(unit))
         if compounds and len(unit) > 1:
             found.append("".join(unit))
     for joined in _JOINED.findall(text):
         found.append(_clean(joined))
     return found
+
+
+@lru_cache(maxsize=2048)
+def _query_units(query: str) -> tuple[tuple[str, ...], ...]:
+    """A query's units, tokenised once for both its terms and its groups."""
+    return tuple(_units(query)) if query and query.strip() else ()
 
 
 @dataclass(frozen=True)
@@ -92,10 +102,8 @@ class QueryGroup:
 @lru_cache(maxsize=2048)
 def query_groups(query: str) -> tuple[QueryGroup, ...]:
     """Distinct query groups in order of appearance."""
-    if not query or not query.strip():
-        return ()
     seen: dict[QueryGroup, None] = {}
-    for unit in _units(query):
+    for unit in _query_units(query):
         kept = _kept(unit)
         if len(unit) > 1:
             whole = "".join(unit)
@@ -113,10 +121,7 @@ def query_groups(query: str) -> tuple[QueryGroup, ...]:
 @lru_cache(maxsize=2048)
 def query_terms(query: str) -> tuple[str, ...]:
     """Distinct query terms in order of appearance."""
-    seen: dict[str, None] = {}
-    for term in tokens(query):
-        seen.setdefault(term, None)
-    return tuple(seen)
+    return tuple(dict.fromkeys(_flatten(list(_query_units(query)), query, compounds=False)))
 
 
 def raw_words(query: str) -> list[str]:
