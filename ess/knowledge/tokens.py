@@ -3,13 +3,19 @@
 Kept: nouns (NNG, NNP), numerals (NR, SN), verb and adjective stems (VV, VA), roots (XR), foreign words
 (SL) and Hanja (SH). Dropped: particles (J*), endings (E*), suffixes (XS*), punctuation and the like.
 "연차휴가를 신청하려면" → 연차 휴가 신청. Latin words are lower-cased; "Wi-Fi" also yields "wifi".
-Kiwi's model takes about 330 MB of memory: it loads once per process, on first use.
+Kiwi's model takes about 330 MB of memory: it loads once per process, on first use. With `ESS_TOKENISER_URL`
+set, processes with an app context ask the tokeniser service (`ess.knowledge.tokeniser`) instead and never load
+it, unless the service does not answer: then they tokenise here until it does again. Both give the same units.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from flask import current_app, has_app_context
+
+from ess.knowledge import tokeniser
 
 KEEP_TAGS = {"NNG", "NNP", "NR", "SN", "VV", "VA", "XR", "SL", "SH"}
 # Stems too common to tell documents apart.
@@ -32,6 +38,17 @@ def _clean(form: str) -> str:
 
 
 def _units(text: str) -> list[tuple[str, ...]]:
+    """Kiwi's content morphemes grouped: from the tokeniser service when the app names one, else from here."""
+    url = current_app.config.get("TOKENISER_URL") if has_app_context() else None
+    if url:
+        found = tokeniser.units(url, text, retry_seconds=current_app.config.get("TOKENISER_RETRY_SECONDS", 30),
+                                logger=current_app.logger)
+        if found is not None:
+            return found
+    return _local_units(text)
+
+
+def _local_units(text: str) -> list[tuple[str, ...]]:
     """Kiwi's content morphemes grouped: nouns written together form one unit (비밀+번호), others stand alone."""
     units: list[tuple[str, ...]] = []
     run: list[str] = []
