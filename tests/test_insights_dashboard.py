@@ -2,6 +2,7 @@
 no breakdown resting on fewer than five people is shown."""
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -170,6 +171,33 @@ def test_article_views_are_counted_from_the_reading_page(app, demo, browser):
     home = browser("E1049").get("/").get_data(as_text=True)
     popular = home[home.index('id="popular-heading"'):]
     assert popular.index("/kb/a/annual-leave") < popular.index("</section>")
+
+
+def _popular_on_home(browser, number) -> list[str]:
+    home = browser(number).get("/").get_data(as_text=True)
+    section = home[home.index('id="popular-heading"'):]
+    section = section[:section.index("</section>")]
+    return re.findall(r'href="/kb/a/([^"?]+)"', section)
+
+
+def test_home_popular_list_follows_the_department_at_once_and_the_company_within_minutes(app, demo, browser):
+    with app.app_context():
+        oldest = db.session.scalar(select(Article.slug).where(Article.published_at.is_not(None))
+                                   .order_by(Article.published_at, Article.id).limit(1))
+    assert oldest not in _popular_on_home(browser, "E1049")       # nobody read anything: newest articles
+    for number in ["E1002", "E1011", "E1012", "E1013", "E1014"]:   # HR, not E1049's department
+        browser(number).get(f"/kb/a/{oldest}")
+    for number in DEV_TEAM[:5]:
+        browser(number).get("/kb/a/payroll")
+    shown = _popular_on_home(browser, "E1049")
+    # The department's reading counts at once; the company-wide ranking is kept for a few minutes.
+    assert shown[0] == "payroll" and oldest not in shown
+    with app.app_context():
+        made, ranking = app.extensions[services._RANKING_KEY]
+        app.extensions[services._RANKING_KEY] = (made - services.OVERALL_RANKING_SECONDS - 1, ranking)
+    assert _popular_on_home(browser, "E1049")[:2] == ["payroll", oldest]
+    # In HR, what HR read comes first, then payroll, read by five developers.
+    assert _popular_on_home(browser, "E1013")[:2] == [oldest, "payroll"]
 
 
 def test_did_you_find_it_prompt_is_stored(app, demo, browser):
