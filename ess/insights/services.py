@@ -485,38 +485,43 @@ def popular_articles(user, limit: int = 5) -> list:
 
     One statement (the home page has a budget), two when the overall ranking is renewed: each readable
     article falls in a tier (0: popular in my department, 1: in the overall ranking, 2: neither) and is
-    ranked within it."""
-    from sqlalchemy import Integer, case, column, literal, values
+    ranked within it. Only candidates are ranked: the department's and the company's popular articles and the
+    `limit` newest readable ones, which are enough to fill the list however many of them are popular too."""
+    from sqlalchemy import Integer, case, column, literal, union, values
     from sqlalchemy.orm import lazyload
 
     from ess.knowledge.models import Article
     from ess.knowledge.search import readable_by
 
     ranking = overall_ranking()
+    newest = (select(Article.id.label("id")).where(readable_by(user))
+              .order_by(Article.published_at.desc(), Article.id.desc()).limit(limit).subquery())
+    candidates = [select(newest.c.id)]
+    statement = select(Article)
     if user.department_id is not None:
         in_department = (select(ArticleView.article_id,
                                 func.count(func.distinct(ArticleView.employee_id)).label("people"))
                          .where(ArticleView.department_id == user.department_id,
                                 ArticleView.at >= clock.now() - timedelta(days=90))
-                         .group_by(ArticleView.article_id).subquery())
+                         .group_by(ArticleView.article_id).cte("in_department"))  # used twice, counted once
         department_people = func.coalesce(in_department.c.people, 0)
+        candidates.append(select(in_department.c.article_id).where(in_department.c.people >= MIN_PEOPLE))
+        statement = statement.outerjoin(in_department, in_department.c.article_id == Article.id)
     else:
-        in_department, department_people = None, literal(0)
+        department_people = literal(0)
     if ranking:
-        # A table joined by id (a CTE: SQLite cannot name a VALUES list's columns); a CASE over the ranking would be evaluated per article per sort key.
+        # Joined by id (a CTE: SQLite cannot name a VALUES list's columns); a CASE over a hundred ids would be
+        # evaluated for every article and sort key.
         overall = (values(column("article_id", Integer), column("rank", Integer), name="overall_ranking")
                    .data([(article_id, rank) for rank, article_id in enumerate(ranking)]).cte("overall_ranking"))
         overall_rank = overall.c.rank
-    else:
-        overall, overall_rank = None, literal(None, Integer)
-    tier = case((department_people >= MIN_PEOPLE, 0), (overall_rank.is_not(None), 1), else_=2)
-    statement = select(Article)
-    if in_department is not None:
-        statement = statement.outerjoin(in_department, in_department.c.article_id == Article.id)
-    if overall is not None:
+        candidates.append(select(overall.c.article_id))
         statement = statement.outerjoin(overall, overall.c.article_id == Article.id)
+    else:
+        overall_rank = literal(None, Integer)
+    tier = case((department_people >= MIN_PEOPLE, 0), (overall_rank.is_not(None), 1), else_=2)
     return list(db.session.scalars(
-        statement.where(readable_by(user))
+        statement.where(Article.id.in_(union(*candidates)), readable_by(user))
         .options(lazyload(Article.tags), lazyload(Article.audience))
         .order_by(tier,
                   case((tier == 0, department_people), else_=0).desc(),
