@@ -4,11 +4,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, exists, select
+from sqlalchemy import Computed, Enum, ForeignKey, Index, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ess import clock
 from ess.db import UTCDateTime, db
+
+# What the directory searches in one column: name, English name and title, lowered by the database itself
+# (the same lower() the search used on each field, so the same people match) and kept by it on every write,
+# bulk COPY and INSERT included. A newline keeps the fields apart; ess.people.directory matches a query that
+# holds one field by field instead.
+DIRECTORY_SEARCH_KEY = "lower(name) || '\n' || coalesce(lower(name_en), '') || '\n' || coalesce(lower(title), '')"
 
 # Roles held explicitly; `employee` is implied by being active and `manager` by having direct reports.
 GRANTED_ROLES = ("hr", "it_author", "admin")
@@ -62,6 +68,8 @@ class Employee(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    # Deferred: only the directory's WHERE reads it, never Python.
+    search_key: Mapped[str | None] = mapped_column(Text, Computed(DIRECTORY_SEARCH_KEY), deferred=True)
 
     department: Mapped[Department | None] = relationship()
     manager: Mapped[Employee | None] = relationship(remote_side=[id])
@@ -72,6 +80,9 @@ class Employee(db.Model):
     __table_args__ = (
         Index("ix_employees_manager_id", "manager_id"),
         Index("ix_employees_department_id", "department_id"),
+        # The directory: active people in name order with everything its WHERE reads, so a search walks this
+        # index alone and stops at the page's last match (bench/README.md, issue #10).
+        Index("ix_employees_directory", "status", "name", "id", "department_id", "search_key"),
     )
 
     # Flask-Login -----------------------------------------------------------------------------------

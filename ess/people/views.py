@@ -20,7 +20,7 @@ def index():
         result=result,
         query=query,
         department_id=department_id,
-        departments=directory.departments(),
+        department_options=directory.department_options(department_id),
     )
 
 
