@@ -1,13 +1,14 @@
 """Indexes for the queries the busiest pages run (issue #10): the approval queue (page, JSON, filters, the
-badge) and the knowledge search (page, JSON, suggestions) with Korean queries.
+badge), the directory search and the knowledge search (page, JSON, suggestions) with Korean queries.
 
 The tables that grow with a company are filled with thousands of rows (Core bulk inserts) and analysed, the
 pages are requested, and every statement they sent is explained by the database itself: PostgreSQL's
 `EXPLAIN` must show no sequential scan of a large table, SQLite's `EXPLAIN QUERY PLAN` no `SCAN` of one
 without an index. Tables that stay small (departments, delegations, audience rules) may be scanned.
 
-Not covered, because they read their table whole by design (LIKE '%…%'): the directory, the queue's filter
-by requester name, and the knowledge search's substring fallback for one-syllable or token-less queries.
+Not covered, because they read their table whole by design (LIKE '%…%'): the queue's filter by requester
+name, and the knowledge search's substring fallback for one-syllable or token-less queries. (The directory's
+LIKE reads ix_employees_directory, in name order, instead of the table.)
 """
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ PAGES = [
     ("E1011", "/approvals?kind=employment_certificate&sort=newest"),
     ("E1011", "/approvals?state=approved"),
     ("E1011", "/api/v1/approvals"),
+    ("E1002", "/approvals"),  # a manager who is also HR: her reports' steps and HR's
+    ("E1041", "/people/?q=대량"),  # thousands match: the page's 31 are the first met in name order
+    ("E1041", "/people/?q=사원"),  # a title
+    ("E1041", "/people/?q=없는사람"),  # nobody: the whole index is read, not the table
     ("E1041", "/kb/search?q=연차휴가를"),
     ("E1041", "/kb/search?q=급여명세서는"),
     ("E1041", "/api/v1/kb/search?q=다단계%20인증을"),

@@ -72,10 +72,9 @@ def queue():
                         queues.QueueFilters(state=query.state, kind=query.kind, after=query.after))
     return respond(QueueResponse(
         approvals=[QueueItem(
-            id=row.request.id, kind=row.request.kind, summary=row.request.summary, state=row.request.state.value,
-            version=row.request.version,
-            requester=Person(employee_no=row.request.requester.employee_no, name=row.request.requester.name),
-            created_at=row.request.created_at, step=row.step.position, age_working_days=row.age_working_days,
+            id=row.request_id, kind=row.kind, summary=row.summary, state=row.state.value, version=row.version,
+            requester=Person(employee_no=row.requester_no, name=row.requester_name),
+            created_at=row.created_at, step=row.step_position, age_working_days=row.age_working_days,
             overdue=row.overdue,
         ) for row in page.rows],
         next=page.next_cursor,

@@ -15,7 +15,7 @@ from ess.approvals.models import AlreadyDecided, ApprovalRequest, Delegation
 from ess.approvals.registry import all_kinds, get_kind
 from ess.db import db
 from ess.errors import DomainError
-from ess.people.directory import departments
+from ess.people.directory import department_options
 from ess.security import allow
 
 bp = Blueprint("approvals", __name__)
@@ -58,7 +58,8 @@ def index():
     filters = _filters()
     page = queues.queue(_me(), filters)
     return render_template("approvals/queue.html", page=page, filters=filters, kinds=all_kinds(),
-                           departments=departments(), state_labels=STATE_LABELS, get_kind=get_kind)
+                           department_options=department_options(filters.department_id),
+                           state_labels=STATE_LABELS, get_kind=get_kind)
 
 
 def render_detail(approval: ApprovalRequest, *, error: DomainError | None = None, typed: dict | None = None,
