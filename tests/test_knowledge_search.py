@@ -189,3 +189,19 @@ def test_search_shows_only_what_the_reader_may_see(app, demo, browser):
     assert api_search(browser("E1041"), "제로베이스")["total"] == 0       # employee: not in the audience
     assert [r["slug"] for r in api_search(browser("E1005"), "제로베이스")["results"]] == ["manager-review"]
     assert api_search(browser("E1034"), "제로베이스")["total"] == 1       # admin sees every audience, no drafts
+
+
+def test_scores_count_every_repetition_and_give_prefixes_half(app, demo, browser):
+    # The body counts each time the word comes back, also side by side (1 + log(found + 1) / 2), a longer word
+    # starting with it counts half; a title holding it adds 3. The API shows these scores.
+    from ess.knowledge import services
+
+    with app.app_context():
+        for slug, title, body in (("stripes", "Stripes", "zebra zebra zebra"),
+                                  ("zebra-crossing", "Zebra crossing", "zebras and zebrafish")):
+            article = services.create_article(None, services.ArticleData(title=title, slug=slug, space="it",
+                                                                         lang="en", body=body), source="import")
+            services.publish_from_source(article)
+        db.session.commit()
+    results = api_search(browser("E1041"), "zebra")["results"]
+    assert [(r["slug"], r["score"]) for r in results] == [("zebra-crossing", 4.347), ("stripes", 1.693)]
