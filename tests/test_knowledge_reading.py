@@ -23,6 +23,36 @@ def test_article_page_has_contents_owner_date_translation_and_related(app, demo,
     assert "/kb/a/sick-leave" in related and "/kb/a/parental-leave" in related
 
 
+def test_a_translation_links_to_its_original_and_relates_to_neither(app, demo, browser):
+    page = browser("E1041").get("/kb/a/annual-leave-en").get_data(as_text=True)
+    also_in = page.split("<dt>")[-1].split("</dl>")[0]
+    assert 'href="/kb/a/annual-leave" lang="ko" hreflang="ko"' in also_in  # the Korean original
+    related = page.split('id="related-heading"')[1]
+    assert "/kb/a/sick-leave" in related
+    assert "/kb/a/annual-leave\"" not in related and "/kb/a/annual-leave-en" not in related
+
+
+def test_a_published_change_is_what_readers_see_next(app, demo, browser):
+    from ess.knowledge import forms, services
+    from ess.knowledge.models import Article
+    from ess.people.models import Employee
+    from werkzeug.datastructures import MultiDict
+
+    reader = browser("E1041")
+    assert "자동으로 소멸" not in reader.get("/kb/a/vpn").get_data(as_text=True)
+    with app.app_context():
+        author = db.session.scalar(select(Employee).where(Employee.employee_no == "E1031"))
+        article = db.session.scalar(select(Article).where(Article.slug == "vpn"))
+        values = forms.form_from_article(article)
+        values["body"] = article.body + "\n\n접속하지 않은 계정은 90일 뒤 자동으로 소멸합니다.\n"
+        data = forms.article_from_form(MultiDict({k: v for k, v in values.items() if not isinstance(v, list)}))
+        services.update_article(author, article, data)
+        services.submit_for_review(author, article)
+        services.publish(author, article)
+        db.session.commit()
+    assert "자동으로 소멸합니다" in reader.get("/kb/a/vpn").get_data(as_text=True)
+
+
 def test_feedback_is_stored_and_can_be_changed(app, demo, browser):
     reader = browser("E1041")
     assert reader.post("/kb/a/vpn/feedback", {"helpful": "no", "comment": "맥에서는 어떻게 하나요?"}).status_code == 302

@@ -58,6 +58,8 @@ article_tags = Table(
     db.metadata,
     Column("article_id", ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("kb_tags.id", ondelete="CASCADE"), primary_key=True),
+    # Related articles start from the articles holding one of the tags; the primary key starts with the article.
+    Index("ix_kb_article_tags_tag_id", "tag_id"),
 )
 
 
@@ -121,6 +123,7 @@ class Article(db.Model):
     __table_args__ = (
         Index("ix_kb_articles_space_status", "space", "status"),
         Index("ix_kb_articles_translation_of_id", "translation_of_id"),
+        Index("ix_kb_articles_category_id", "category_id"),  # related articles: the same category's
     )
     # Every UPDATE names the revision number it read: a writer that read an older one changes nothing and
     # gets StaleDataError (a 409) instead of silently overwriting. Only a new revision moves the number.
