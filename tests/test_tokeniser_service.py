@@ -293,6 +293,21 @@ def test_search_and_saves_work_while_the_service_is_down_and_it_is_used_again_wh
     assert any("answers again" in r.getMessage() for r in caplog.records)
 
 
+def test_every_request_line_gets_one_answer_and_a_bad_one_does_not_end_the_connection(service):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(10)
+        connection.connect(service.url.removeprefix("unix://"))
+        answers = connection.makefile("rb")
+        for line in ['{"text": "급여명세서는 어디서"}', "not json", '["text"]', '{"text": 3}',
+                     '{"text": "VPN 접속"}', '{"stats": true}']:
+            connection.sendall(line.encode() + b"\n")
+        replies = [json.loads(answers.readline()) for _ in range(6)]
+    assert replies[0] == {"units": [["급여", "명세서"]]}
+    assert [sorted(reply) for reply in replies[1:4]] == [["error"]] * 3
+    assert replies[4] == {"units": [["vpn"], ["접속"]]}
+    assert replies[5]["texts"] == 2 and replies[5]["clients"] == 1
+
+
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:6379", "unix://", "tcp://127.0.0.1", "/run/ess/t.sock"])
 def test_a_wrong_tokeniser_address_is_refused_naming_the_setting(url):
     with pytest.raises(config.ConfigError, match="ESS_TOKENISER_URL"):

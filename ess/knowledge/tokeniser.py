@@ -32,6 +32,10 @@ MAX_LINE = 32 * 1024 * 1024  # an article body is at most the 16 MB a request ma
 CONNECT_TIMEOUT = 1.0
 
 
+class Refused(Exception):
+    """The service answered, but with an error for this text (Kiwi failed on it there)."""
+
+
 def address(url: str) -> tuple[int, str | tuple[str, int]]:
     """(socket family, address) from `unix:///path` or `tcp://host:port`; ValueError names what is wrong."""
     parts = urlsplit(url)
@@ -64,9 +68,17 @@ class _Client:
     def units(self, text: str, retry_seconds: float, logger: logging.Logger) -> list[tuple[str, ...]] | None:
         if time.monotonic() < self.down_until:
             return None
+        try:
+            line = json.dumps({"text": text}, ensure_ascii=False).encode() + b"\n"
+        except UnicodeEncodeError:
+            return None  # a lone surrogate cannot travel as UTF-8: this text is tokenised in-process, as before
         with self.lock:
             try:
-                units = self._ask(text)
+                units = self._ask(line, len(text))
+            except Refused as error:
+                # The service is fine; Kiwi failed on this text there. In-process Kiwi gets to try it too.
+                logger.warning("tokeniser service at %s refused a text: %s", self.url, error)
+                return None
             except (OSError, ValueError, KeyError, TypeError) as error:
                 self._close()
                 self.down_until = time.monotonic() + retry_seconds
@@ -81,10 +93,9 @@ class _Client:
                 logger.info("tokeniser service at %s answers again", self.url)
             return units
 
-    def _ask(self, text: str) -> list[tuple[str, ...]]:
-        line = json.dumps({"text": text}, ensure_ascii=False).encode() + b"\n"
+    def _ask(self, line: bytes, length: int) -> list[tuple[str, ...]]:
         # Long texts take Kiwi longer: about 230,000 characters a second here, so this leaves a wide margin.
-        timeout = 3.0 + len(text) / 20_000
+        timeout = 3.0 + length / 20_000
         if self.sock is not None:
             try:
                 return self._exchange(line, timeout)
@@ -114,7 +125,7 @@ class _Client:
             raise ConnectionError("the service closed the connection")
         reply = json.loads(answer)
         if "error" in reply:
-            raise ValueError(f"the service refused the text: {reply['error']}")
+            raise Refused(reply["error"])
         return [tuple(unit) for unit in reply["units"]]
 
     def _close(self) -> None:
@@ -193,7 +204,10 @@ class _Service(socketserver.ThreadingMixIn, socketserver.BaseServer):
             return {"error": 'expected {"text": "…"} or {"stats": true}'}
         # kiwipiepy makes no promise about one Kiwi used from several threads at once: one at a time.
         with self.kiwi_lock:
-            found = _local_units(text)
+            try:
+                found = _local_units(text)
+            except Exception as error:  # one text Kiwi cannot take must not end the client's connection
+                return {"error": f"{type(error).__name__}: {error}"}
         with self.counter_lock:
             self.texts += 1
         return {"units": found}
