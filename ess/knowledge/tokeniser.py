@@ -10,6 +10,7 @@ one request at a time; every request line gets exactly one answer line, in order
     {"stats": true}                →  {"pid": 123, "texts": 42, "clients": 2}
     anything else                  →  {"error": "…"}   (the connection stays usable)
 
+There is no authentication: listen on a Unix socket, or on TCP only on loopback or a private network.
 `units` is what `ess.knowledge.tokens._local_units` returns for the text. Each connection has its own
 thread; Kiwi calls are serialised by one lock (a query takes about a millisecond, a long article a few tens).
 
