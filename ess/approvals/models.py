@@ -141,7 +141,9 @@ class ApprovalStep(db.Model):
     on_behalf_of: Mapped[Employee | None] = relationship(foreign_keys=[on_behalf_of_id])
 
     __table_args__ = (
-        Index("ix_approval_steps_queue", "state", "decider_kind", "decider_id", "role", "reached_at"),
+        # What waits for a person, and for a role, each in the queue's order (ess.approvals.queue).
+        Index("ix_approval_steps_waiting_person", "state", "decider_id", "reached_at", "id"),
+        Index("ix_approval_steps_waiting_role", "state", "role", "reached_at", "id"),
         Index("ix_approval_steps_request_id", "request_id"),
         # "Decided by me" (the queue's other states): a decider's history, newest first.
         Index("ix_approval_steps_decided_by", "decided_by_id", "decided_at"),
