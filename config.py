@@ -52,6 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ESS_QUESTION_RATE_LIMIT", "10 per minute", "rate limit per person on questions and replies to HR/IT"),
     Setting("ESS_PUBLIC_URL", None, "the portal's public origin, used in mails (e.g. https://ess.example.com)"),
     Setting("ESS_TODAY", None, "pin today's date (YYYY-MM-DD) for demos and tests; never in production"),
+    Setting("ESS_TOKENISER_URL", None,
+            "unix:///run/ess/tokeniser.sock or tcp://host:port of `ess tokeniser` (Kiwi in each process when unset)"),
     Setting("ESS_BENCH_SQL_COUNT", "0", "1: every response carries X-SQL-Statements (for bench/; not in production)"),
     Setting("ESS_WEBHOOK_ALLOWED_NETWORKS", None,
             "comma-separated CIDRs of private networks webhooks may reach in production, e.g. 10.20.0.0/16"),
@@ -102,6 +104,14 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
                 raise ConfigError(f"ESS_WEBHOOK_ALLOWED_NETWORKS: {part.strip()!r} is not a network "
                                   "such as 10.20.0.0/16") from None
     redis_url = _get(env, "ESS_REDIS_URL")
+    tokeniser_url = _get(env, "ESS_TOKENISER_URL")
+    if tokeniser_url:
+        from ess.knowledge.tokeniser import address
+
+        try:
+            address(tokeniser_url)
+        except ValueError as error:
+            raise ConfigError(f"ESS_TOKENISER_URL: {error}") from None
     return {
         "ESS_ENV": ess_env,
         "SECRET_KEY": _get(env, "ESS_SECRET_KEY") or DEFAULT_SECRET_KEY,
@@ -135,6 +145,7 @@ def from_env(env=None, instance_path: str | None = None) -> dict:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "PUBLIC_URL": _get(env, "ESS_PUBLIC_URL"),
         "TODAY": _get(env, "ESS_TODAY"),
+        "TOKENISER_URL": tokeniser_url,
         "BENCH_SQL_COUNT": _flag(_get(env, "ESS_BENCH_SQL_COUNT"), default=False),
         "WEBHOOK_ALLOWED_NETWORKS": webhook_networks,
         # Cookie hardening. The name must not be `session`/`_session`: the test identity provider's

@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench10k \
         --name n10000 [--users 16] [--duration 120] [--soak]
 
-Starts gunicorn on a free port (dev sign-in on, ESS_ENV=development, ESS_BENCH_SQL_COUNT=1), warms it up,
+Starts the tokeniser (`flask --app wsgi ess tokeniser`, which holds Kiwi; --no-tokeniser: Kiwi in each worker
+instead) and gunicorn on a free port (dev sign-in on, ESS_ENV=development, ESS_BENCH_SQL_COUNT=1), warms it up,
 drives it with Locust (bench/.venv, see bench/README.md) while sampling each worker's memory and the
 database's connection count, then writes bench/results/NAME.json and NAME.md and prints the table.
 Exit code 1 when a budget is missed.
@@ -146,13 +147,45 @@ class Sampler(threading.Thread):
             self.stop.wait(self.every)
 
 
+def start_tokeniser(database_url: str, socket_path: Path, log: Path) -> subprocess.Popen:
+    """The Kiwi service next to gunicorn, as the README's deployment runs it; returns once it answers."""
+    socket_path.unlink(missing_ok=True)
+    env = {**os.environ, "ESS_DATABASE_URL": database_url, "ESS_ENV": "development"}
+    process = subprocess.Popen([str(PROJECT / ".venv" / "bin" / "flask"), "--app", "wsgi", "ess", "tokeniser",
+                                "--socket", str(socket_path)], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=log.open("w"), start_new_session=True)
+    for _ in range(120):
+        if process.poll() is not None:
+            break
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.connect(str(socket_path))
+                return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit(f"the tokeniser did not answer on {socket_path}: {log.read_text()[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def start_gunicorn(database_url: str, port: int, workers: int, redis_url: str, log: Path,
-                   preload: bool = False) -> subprocess.Popen:
+                   preload: bool = False, tokeniser_url: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "ESS_DATABASE_URL": database_url, "ESS_ENV": "development", "ESS_DEV_LOGIN": "1",
            "ESS_SECRET_KEY": secrets.token_urlsafe(48), "ESS_REDIS_URL": redis_url, "ESS_BENCH_SQL_COUNT": "1",
            # Every simulated person signs in from 127.0.0.1: the per-address sign-in limit would refuse them.
            "ESS_LOGIN_RATE_LIMIT": "100000 per minute"}
     env.pop("ESS_TODAY", None) if "ESS_TODAY" not in os.environ else None
+    env.pop("ESS_TOKENISER_URL", None)
+    if tokeniser_url:
+        env["ESS_TOKENISER_URL"] = tokeniser_url
     command = [str(PROJECT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
                "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
                *(["-c", str(BENCH / "gunicorn_preload.py")] if preload else []), "wsgi:app"]
@@ -283,8 +316,10 @@ def table(result: dict) -> str:
     peaks = ", ".join(f"{v:.0f} MB" for v in result["workers_peak_rss_mb"].values())
     pss = ", ".join(f"{v:.0f} MB" for v in result.get("workers_last_pss_mb", {}).values())
     lines += ["", f"Peak resident memory (RSS) per worker: {peaks}; proportional share (PSS) at the end: {pss}"
-              f"{' (app and Kiwi preloaded in the master)' if result.get('preload') else ''}. Load average before/after: "
-              f"{result['load_before']} / {result['load_after']}."]
+              f"{' (app and Kiwi preloaded in the master)' if result.get('preload') else ''}"
+              + (f"; the tokeniser process (Kiwi): {result['tokeniser_peak_rss_mb']:.0f} MB"
+                 if result.get("tokeniser_peak_rss_mb") else "; no tokeniser process: Kiwi in every worker")
+              + f". Load average before/after: {result['load_before']} / {result['load_after']}."]
     if result.get("soak"):
         lines.append(f"Soak: {result['soak']['verdict']} — {'ok' if result['soak']['ok'] else 'NOT OK'}.")
     compared = result.get("sql_compared_with")
@@ -311,7 +346,11 @@ def main() -> int:
     parser.add_argument("--preload", action="store_true",
                         help="load the app and Kiwi in gunicorn's master, shared by the workers (bench/gunicorn_preload.py)")
     parser.add_argument("--compare", help="NAME of an earlier run (e.g. at 100 people): SQL statements must match")
+    parser.add_argument("--no-tokeniser", action="store_true",
+                        help="no tokeniser process: every worker loads its own Kiwi (the setup before issue #10)")
     args = parser.parse_args()
+    if args.preload and not args.no_tokeniser:
+        parser.error("--preload shares the Kiwi loaded in gunicorn's master: use it with --no-tokeniser")
     if args.soak and args.duration == 120:
         args.duration = 600
     if not LOCUST.exists():
@@ -325,8 +364,16 @@ def main() -> int:
     (work / "targets.json").write_text(json.dumps(chosen, ensure_ascii=False))
     port = free_port()
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    server = start_gunicorn(args.database_url, port, args.workers, args.redis_url, work / "gunicorn.log",
-                            preload=args.preload)
+    tokeniser = None if args.no_tokeniser else start_tokeniser(args.database_url, work / "tokeniser.sock",
+                                                               work / "tokeniser.log")
+    try:
+        server = start_gunicorn(args.database_url, port, args.workers, args.redis_url, work / "gunicorn.log",
+                                preload=args.preload,
+                                tokeniser_url=tokeniser and f"unix://{work / 'tokeniser.sock'}")
+    except BaseException:
+        if tokeniser:
+            stop(tokeniser)
+        raise
     try:
         if args.warmup:
             warm = work / "warmup"
@@ -338,13 +385,11 @@ def main() -> int:
         run_locust(port, args.users, args.duration, args.wait, work / "targets.json", work)
         sampler.stop.set()
         sampler.join()
+        tokeniser_peak = rss_mb(tokeniser.pid, "VmHWM") if tokeniser else None
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop(server)
+        if tokeniser:
+            stop(tokeniser)
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     result = {"name": args.name, "started_at": started.isoformat(timespec="seconds"), "machine": machine(),
               "database": args.database_url.split("@")[-1].split("://")[-1], "data": chosen["counts"],
@@ -353,6 +398,8 @@ def main() -> int:
               **read_stats(work, args.duration),
               "workers_peak_rss_mb": {str(pid): round(v, 1) for pid, v in sampler.peak.items()},
               "workers_last_pss_mb": sampler.samples[-1].get("pss_mb", {}) if sampler.samples else {},
+              "tokeniser": tokeniser is not None,
+              "tokeniser_peak_rss_mb": round(tokeniser_peak, 1) if tokeniser_peak else None,
               "worker_restarts": max(0, len(sampler.peak) - args.workers),
               "gunicorn_log_tail": (work / "gunicorn.log").read_text(errors="replace").splitlines()[-20:],
               "samples": sampler.samples}

@@ -19,6 +19,7 @@ DOMAIN_COMMANDS = (
     "ess.notify.cli:worker",
     "ess.tokens.cli:tokens_group",
     "ess.knowledge.cli:kb_group",
+    "ess.knowledge.cli:tokeniser_command",
     "ess.leave.cli:leave_group",
     "ess.benefits.cli:benefits_group",
     "ess.crypto:rotate_keys_command",

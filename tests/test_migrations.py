@@ -4,6 +4,7 @@ from alembic.migration import MigrationContext
 
 from sqlalchemy import inspect
 
+import ess.knowledge.search_schema  # noqa: F401  (autogenerate leaves the search engine's own tables alone)
 from ess.db import db
 
 

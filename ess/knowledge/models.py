@@ -20,8 +20,6 @@ from ess.db import UTCDateTime, db
 from ess.errors import ConflictError
 from ess.people.models import Department, Employee
 
-import ess.knowledge.search_schema  # noqa: F401  (keeps the search engine's own tables out of autogenerate)
-
 
 @dataclass(frozen=True)
 class Space:
