@@ -122,6 +122,8 @@ class Article(db.Model):
         Index("ix_kb_articles_space_status", "space", "status"),
         Index("ix_kb_articles_translation_of_id", "translation_of_id"),
         Index("ix_kb_articles_category_id", "category_id"),  # related articles: the same category's
+        Index("ix_kb_articles_published", "published_at", "id"),  # the home page's newest articles
+        Index("ix_kb_articles_requires_ack", "requires_ack"),  # policies waiting for confirmation
     )
     # Every UPDATE names the revision number it read: a writer that read an older one changes nothing and
     # gets StaleDataError (a 409) instead of silently overwriting. Only a new revision moves the number.

@@ -489,8 +489,8 @@ def pending_acknowledgements(user) -> list[Article]:
         Acknowledgement.article_id == Article.id, Acknowledgement.employee_id == user.id,
         Acknowledgement.version == Article.ack_version).exists()
     return list(db.session.scalars(
-        select(Article).where(search.readable_by(user), Article.requires_ack.is_(True), Article.ack_version > 0,
-                              ~confirmed)
+        # `requires_ack` bare, not `IS true`, which an index cannot serve.
+        select(Article).where(search.readable_by(user), Article.requires_ack, Article.ack_version > 0, ~confirmed)
         .options(lazyload(Article.tags), lazyload(Article.audience))  # a list of titles: neither is shown
         .order_by(Article.title)))
 
