@@ -448,8 +448,8 @@ def search_articles(actor, query: str, *, limit: int = 10, offset: int = 0) -> s
     """Search what the reader may see, and log the query with its hit count."""
     result = search.run_query(actor, query, limit=limit, offset=offset)
     if result.query:
-        # One INSERT, without the unit of work's bookkeeping for an object nobody reads back.
-        db.session.execute(insert(SearchQuery).values(
+        # One INSERT into the table, without the unit of work's bookkeeping for an object nobody reads back.
+        db.session.execute(insert(SearchQuery.__table__).values(
             query=result.query, normalised=result.normalised[:400], hits=result.total,
             employee_id=getattr(actor, "id", None), at=clock.now()))
     return result

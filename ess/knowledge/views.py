@@ -107,7 +107,9 @@ def search_page():
     query = request.args.get("q", "")
     page = max(request.args.get("page", 1, type=int), 1)
     result = services.search_articles(_me(), query, limit=20, offset=(page - 1) * 20) if query.strip() else None
-    html = render_template("knowledge/search.html", query=query, result=result, page=page)
+    # Each hit names its space: translated once here rather than once per hit.
+    html = render_template("knowledge/search.html", query=query, result=result, page=page,
+                           space_names={key: str(space.name) for key, space in SPACES.items()})
     # The query log. After rendering: a commit expires the hits, and each would be read again.
     db.session.commit()
     return html
