@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections import OrderedDict
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +13,7 @@ from ess import clock
 from ess.db import db
 from ess.errors import DomainError
 from ess.knowledge import forms, services
-from ess.knowledge.markdown import Rendered, render
+from ess.knowledge.markdown import render
 from ess.knowledge.models import SPACES, STATUS_LABELS, ArticleStatus, Attachment
 from ess.people.directory import departments
 from ess.security import allow, rate_limited, require
@@ -33,49 +31,6 @@ def _article_or_404(slug: str):
     if article is None:
         abort(404)
     return article
-
-
-class _RenderedBodies:
-    """Article bodies rendered to HTML, kept per process: a revision never changes, so neither does its HTML.
-
-    Keyed by the Markdown itself (so no database, test or edit can see another's), the most recently read
-    first, within a budget of characters (bodies, HTML and text together: about 8 MB): rendering took half
-    a millisecond of each article view for a short article.
-    """
-
-    BUDGET = 4_000_000
-
-    def __init__(self):
-        self._items: OrderedDict[str, Rendered] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _weight(body: str, rendered: Rendered) -> int:
-        return len(body) + len(rendered.html) + len(rendered.text)
-
-    def get(self, body: str | None) -> Rendered:
-        body = body or ""
-        with self._lock:
-            found = self._items.get(body)
-            if found is not None:
-                self._items.move_to_end(body)
-                return found
-        rendered = render(body)
-        weight = self._weight(body, rendered)
-        if weight > self.BUDGET // 100:  # a very long article is rendered each time rather than crowd out others
-            return rendered
-        with self._lock:
-            if body not in self._items:
-                self._items[body] = rendered
-                self._size += weight
-            while self._size > self.BUDGET:
-                old_body, old = self._items.popitem(last=False)
-                self._size -= self._weight(old_body, old)
-        return rendered
-
-
-_rendered_bodies = _RenderedBodies()
 
 
 @bp.app_context_processor
@@ -133,7 +88,7 @@ def article(slug: str):
         article, number)
     if revision is None:
         abort(404)
-    rendered = _rendered_bodies.get(revision.body)
+    rendered = render(revision.body or "")
     pending_ack = (article.requires_ack and article.is_visible and article.ack_version > 0
                    and article.audience_matches(me) and not services.has_acknowledged(me, article))
     translations = [t for t in services.other_languages(article) if t.can_read(me) and t.is_visible]
