@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import Row, and_, column, exists, func, or_, select, text
+from sqlalchemy import Row, and_, bindparam, column, exists, func, or_, select, text
 
 from ess.db import db
 from ess.knowledge import tokens as tk
@@ -85,19 +85,27 @@ def _audience(user) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return roles, tuple(d.id for d in user.department.path()) if user.department else ()
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _readable(roles: tuple[str, ...], departments: tuple[int, ...]):
     # Made once per set of roles and departments (an expression is immutable and may be used in any number of
     # statements): building it took a third of a millisecond of every search and article view.
-    condition = and_(Article.published_revision_number.is_not(None), Article.status != ArticleStatus.archived)
     if roles == ("admin",):
-        return condition
+        return _published()
+    return _in_audience(roles, departments or (-1,))
+
+
+def _published():
+    return and_(Article.published_revision_number.is_not(None), Article.status != ArticleStatus.archived)
+
+
+def _in_audience(roles, departments):
+    """Published and in the audience of `roles` or `departments` (values, or expanding parameters)."""
     no_rules = ~exists().where(AudienceRule.article_id == Article.id)
     matches = exists().where(
         AudienceRule.article_id == Article.id,
-        or_(AudienceRule.role.in_(roles), AudienceRule.department_id.in_(departments or (-1,))),
+        or_(AudienceRule.role.in_(roles), AudienceRule.department_id.in_(departments)),
     )
-    return and_(condition, or_(no_rules, matches))
+    return and_(_published(), or_(no_rules, matches))
 
 
 # Query ------------------------------------------------------------------------------------------------
@@ -309,11 +317,23 @@ def _ranking(readable, match, columns):
             .where(readable, match))
 
 
-@lru_cache(maxsize=1024)
-def _token_ranking(audience: tuple[tuple[str, ...], tuple[int, ...]], dialect: str):
-    # Made once per audience and database (only the query differs, as a parameter): building the statement
-    # for each search took a quarter of its time in SQLAlchemy.
-    return _ranking(_readable(*audience), _engine_match(dialect), _TOKENS)
+@lru_cache(maxsize=8)
+def _token_ranking(admin: bool, dialect: str):
+    # Made once per database (the query and the reader's roles and departments are parameters): building the
+    # statement for each search took a quarter of its time in SQLAlchemy, and one statement kept per audience
+    # held about 26 KB each, hundreds in a large company.
+    if admin:
+        return _ranking(_published(), _engine_match(dialect), _TOKENS)
+    audience = _in_audience(bindparam("audience_roles", expanding=True),
+                            bindparam("audience_departments", expanding=True))
+    return _ranking(audience, _engine_match(dialect), _TOKENS)
+
+
+def _ranking_parameters(user) -> dict:
+    roles, departments = _audience(user)
+    if roles == ("admin",):
+        return {}
+    return {"audience_roles": list(roles), "audience_departments": list(departments or (-1,))}
 
 
 def _rows(statement, parameters: dict) -> list[Row]:
@@ -335,8 +355,9 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
     if not query:
         return result
     dialect = db.session.get_bind().dialect.name
-    token_ranking = _token_ranking(_audience(user), dialect)
-    rows = _rows(token_ranking, {"match": _engine_query(groups, dialect)}) if groups else []
+    token_ranking = _token_ranking(_audience(user)[0] == ("admin",), dialect)
+    audience = _ranking_parameters(user)
+    rows = _rows(token_ranking, {"match": _engine_query(groups, dialect), **audience}) if groups else []
     scores = _token_scores(rows, groups)
     words = list(terms)
     if not rows:
@@ -349,7 +370,7 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
         scores = [_score_substrings(row.title, row.tags, row.body, words) for row in rows]
         if not rows and len(groups) > 1:
             # A question in a sentence ("병가는 며칠"): any term may match; more matched terms rank higher.
-            rows = _rows(token_ranking, {"match": _engine_query(groups, dialect, any_group=True)})
+            rows = _rows(token_ranking, {"match": _engine_query(groups, dialect, any_group=True), **audience})
             scores = _token_scores(rows, groups)
     # Best first, then by the article's title and id: the same order on every database.
     article_ids, titles = _columns(rows, 2)[:2]  # _SHOWN begins with the article's id and title
