@@ -329,11 +329,13 @@ def _token_ranking(admin: bool, dialect: str):
     return _ranking(audience, _engine_match(dialect), _TOKENS)
 
 
-def _ranking_parameters(user) -> dict:
+def _token_ranking_for(user, dialect: str):
+    """The ranking statement for `user` and the parameters that name their audience."""
     roles, departments = _audience(user)
     if roles == ("admin",):
-        return {}
-    return {"audience_roles": list(roles), "audience_departments": list(departments or (-1,))}
+        return _token_ranking(True, dialect), {}
+    return _token_ranking(False, dialect), {"audience_roles": list(roles),
+                                             "audience_departments": list(departments or (-1,))}
 
 
 def _rows(statement, parameters: dict) -> list[Row]:
@@ -355,8 +357,7 @@ def run_query(user, query: str, limit: int = 10, offset: int = 0) -> Result:
     if not query:
         return result
     dialect = db.session.get_bind().dialect.name
-    token_ranking = _token_ranking(_audience(user)[0] == ("admin",), dialect)
-    audience = _ranking_parameters(user)
+    token_ranking, audience = _token_ranking_for(user, dialect)
     rows = _rows(token_ranking, {"match": _engine_query(groups, dialect), **audience}) if groups else []
     scores = _token_scores(rows, groups)
     words = list(terms)
