@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -465,8 +466,6 @@ _RANKING_KEY = "ess.insights.overall_ranking"
 def overall_ranking() -> tuple[int, ...]:
     """Ids of the articles read by at least MIN_PEOPLE people in the last 90 days, most readers first (then
     oldest id), at most OVERALL_RANKING_SIZE; at most OVERALL_RANKING_SECONDS old."""
-    from time import monotonic
-
     cached = current_app.extensions.get(_RANKING_KEY)
     if cached is not None and monotonic() - cached[0] < OVERALL_RANKING_SECONDS:
         return cached[1]
